@@ -1,0 +1,161 @@
+/** Shapes of the admin API's JSON, shared by the server and the dashboard. Dates are ISO strings. */
+import type { SagaEventType } from './events.js';
+import type { DeadlinePolicy, SagaStatus, StepFailurePolicy, StepStatus, StuckReason } from './statuses.js';
+
+export interface ErrorView {
+  name?: string;
+  message: string;
+  /** Set on errors the engine classifies: `STEP_TIMEOUT`, `NON_RETRYABLE`, `ABORTED`, ... */
+  code?: string;
+}
+
+export interface SagaSummary {
+  id: string;
+  name: string;
+  status: SagaStatus;
+  idempotencyKey: string | null;
+  /** Name of the step running or due next; null when none (completed or not started). */
+  currentStep: string | null;
+  currentStepIndex: number;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  deadlineAt: string | null;
+  stuckSince: string | null;
+  stuckReason: StuckReason | null;
+  error: ErrorView | null;
+}
+
+export interface StepCompensationView {
+  status: 'PENDING' | 'RUNNING' | 'COMPENSATED' | 'FAILED' | 'SKIPPED' | 'RESOLVED' | null;
+  attempts: number;
+  error: ErrorView | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface SagaStepView {
+  index: number;
+  name: string;
+  status: StepStatus;
+  attempts: number;
+  output: unknown;
+  error: ErrorView | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+  /** The step's outcome is not known (it timed out or was aborted): it is compensated if it can be. */
+  outcomeUnknown: boolean;
+  hasCompensation: boolean;
+  compensation: StepCompensationView;
+}
+
+export interface SagaEventView {
+  id: string;
+  sagaId: string;
+  at: string;
+  type: SagaEventType;
+  step: string | null;
+  attempt: number | null;
+  actor: string | null;
+  reason: string | null;
+  error: ErrorView | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface SagaLeaseView {
+  ownerId: string | null;
+  expiresAt: string | null;
+  fence: number;
+}
+
+export interface SagaDetail extends SagaSummary {
+  input: unknown;
+  steps: SagaStepView[];
+  events: SagaEventView[];
+  lease: SagaLeaseView;
+  nextRunAt: string | null;
+  /** Why the saga is (being) compensated: `STEP_FAILED`, `DEADLINE`, `CANCELLED`, `OPERATOR`. */
+  compensationCause: string | null;
+  /** An operator request the owner has not applied yet. */
+  pendingRequest: { action: string; actor: string | null; reason: string | null; at: string } | null;
+}
+
+export interface SagaPage<T = SagaSummary> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface RetryPolicyView {
+  maxAttempts: number;
+  initialDelayMs: number;
+  backoffCoefficient: number;
+  maxDelayMs: number;
+  jitter: number;
+}
+
+export interface StepDefinitionView {
+  name: string;
+  hasCompensation: boolean;
+  timeoutMs: number;
+  retry: RetryPolicyView;
+  compensationTimeoutMs: number;
+  compensationRetry: RetryPolicyView;
+  onFailure: StepFailurePolicy;
+}
+
+export interface SagaDefinitionView {
+  name: string;
+  version: number;
+  timeoutMs: number | null;
+  deadlinePolicy: DeadlinePolicy;
+  steps: StepDefinitionView[];
+}
+
+export interface SagaStats {
+  total: number;
+  byStatus: Record<SagaStatus, number>;
+  byName: Record<string, Partial<Record<SagaStatus, number>>>;
+  stuck: number;
+}
+
+/** Body of every error the admin API returns. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  /** The request field at fault, for 400s. */
+  field?: string;
+}
+
+export interface StartSagaRequest {
+  name: string;
+  input: unknown;
+  idempotencyKey?: string;
+}
+
+export interface ActionRequest {
+  reason?: string;
+}
+
+export type AdminRole = 'viewer' | 'operator';
+
+/** Error codes shared by the library and the API. */
+export const SAGA_ERROR_CODES = {
+  SAGA_NOT_FOUND: 'SAGA_NOT_FOUND',
+  SAGA_DEFINITION_NOT_FOUND: 'SAGA_DEFINITION_NOT_FOUND',
+  SAGA_STEP_NOT_FOUND: 'SAGA_STEP_NOT_FOUND',
+  INVALID_SAGA_TRANSITION: 'INVALID_SAGA_TRANSITION',
+  SAGA_CONFIGURATION_ERROR: 'SAGA_CONFIGURATION_ERROR',
+  SAGA_LEASE_LOST: 'SAGA_LEASE_LOST',
+  SAGA_INPUT_INVALID: 'SAGA_INPUT_INVALID',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOT_FOUND: 'NOT_FOUND',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+export type SagaErrorCode = (typeof SAGA_ERROR_CODES)[keyof typeof SAGA_ERROR_CODES];

@@ -1,0 +1,48 @@
+export {
+  SAGA_STATUSES,
+  TERMINAL_SAGA_STATUSES,
+  STEP_STATUSES,
+  DEADLINE_POLICIES,
+  STEP_FAILURE_POLICIES,
+  STUCK_REASONS,
+  isTerminal,
+  isSettled,
+  isSagaStatus,
+} from './statuses.js';
+export type { SagaStatus, StepStatus, DeadlinePolicy, StepFailurePolicy, StuckReason } from './statuses.js';
+export {
+  SAGA_TRANSITIONS,
+  SAGA_ACTIONS,
+  canTransition,
+  canCancel,
+  canCompensate,
+  canRetry,
+  canPause,
+  canResume,
+  canResolveStep,
+  canPerform,
+  allowedActions,
+} from './transitions.js';
+export type { SagaAction } from './transitions.js';
+export { SAGA_EVENT_TYPES } from './events.js';
+export type { SagaEventType } from './events.js';
+export { SAGA_ERROR_CODES } from './dto.js';
+export type {
+  ErrorView,
+  SagaSummary,
+  SagaStepView,
+  StepCompensationView,
+  SagaEventView,
+  SagaLeaseView,
+  SagaDetail,
+  SagaPage,
+  RetryPolicyView,
+  StepDefinitionView,
+  SagaDefinitionView,
+  SagaStats,
+  ApiErrorBody,
+  StartSagaRequest,
+  ActionRequest,
+  AdminRole,
+  SagaErrorCode,
+} from './dto.js';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { SAGA_STATUSES, SAGA_ACTIONS, SAGA_TRANSITIONS, allowedActions, canPerform, canResolveStep, canTransition } from './index.js';
+
+describe('saga transition guards', () => {
+  it('never lets a cancelled or compensated saga move again', () => {
+    for (const to of SAGA_STATUSES) {
+      if (to !== 'CANCELLED') expect(canTransition('CANCELLED', to)).toBe(false);
+      if (to !== 'COMPENSATED') expect(canTransition('COMPENSATED', to)).toBe(false);
+    }
+  });
+
+  it('allows compensating a completed saga but not cancelling it', () => {
+    expect(allowedActions('COMPLETED')).toEqual(['compensate']);
+  });
+
+  it('allows retry of failed compensations and nothing else on a FAILED saga', () => {
+    expect(allowedActions('FAILED')).toEqual(['retry']);
+  });
+
+  it('keeps every action guard consistent with the transition table', () => {
+    const target = { cancel: 'COMPENSATING', compensate: 'COMPENSATING', retry: null, pause: 'PAUSED', resume: 'RUNNING' } as const;
+    for (const status of SAGA_STATUSES) {
+      for (const action of SAGA_ACTIONS) {
+        const to = target[action];
+        if (canPerform(action, status) && to) expect(SAGA_TRANSITIONS[status]).toContain(to);
+      }
+    }
+  });
+
+  it('resolves only a COMPENSATION_FAILED step of a FAILED saga', () => {
+    expect(canResolveStep('FAILED', 'COMPENSATION_FAILED')).toBe(true);
+    expect(canResolveStep('FAILED', 'COMPLETED')).toBe(false);
+    expect(canResolveStep('COMPENSATING', 'COMPENSATION_FAILED')).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Every error the library throws is a SagaError with a stable `code` and the ids that locate it.
+ * The library never throws HTTP exceptions: apps map codes to statuses in one place.
+ */
+import { SAGA_ERROR_CODES, type SagaStatus } from '@nest-saga/contracts';
+
+export interface SagaErrorContext {
+  sagaId?: string;
+  sagaName?: string;
+  stepName?: string;
+  attempt?: number;
+}
+
+export class SagaError extends Error {
+  readonly sagaId?: string;
+  readonly sagaName?: string;
+  readonly stepName?: string;
+  readonly attempt?: number;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    context: SagaErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.sagaId = context.sagaId;
+    this.sagaName = context.sagaName;
+    this.stepName = context.stepName;
+    this.attempt = context.attempt;
+  }
+}
+
+export class SagaNotFoundError extends SagaError {
+  constructor(sagaId: string) {
+    super(SAGA_ERROR_CODES.SAGA_NOT_FOUND, `Saga ${sagaId} does not exist.`, { sagaId });
+  }
+}
+
+export class SagaDefinitionNotFoundError extends SagaError {
+  constructor(sagaName: string, known: string[]) {
+    super(
+      SAGA_ERROR_CODES.SAGA_DEFINITION_NOT_FOUND,
+      `No saga named "${sagaName}" is registered. Known sagas: ${known.length ? known.map((n) => `"${n}"`).join(', ') : 'none'}.`,
+      { sagaName },
+    );
+  }
+}
+
+export class SagaStepNotFoundError extends SagaError {
+  constructor(sagaId: string, sagaName: string, stepName: string) {
+    super(SAGA_ERROR_CODES.SAGA_STEP_NOT_FOUND, `Saga "${sagaName}" (id=${sagaId}) has no step "${stepName}".`, {
+      sagaId,
+      sagaName,
+      stepName,
+    });
+  }
+}
+
+export class InvalidSagaTransitionError extends SagaError {
+  constructor(
+    readonly action: string,
+    readonly status: SagaStatus,
+    context: SagaErrorContext,
+    detail?: string,
+  ) {
+    super(
+      SAGA_ERROR_CODES.INVALID_SAGA_TRANSITION,
+      `Cannot ${action} saga ${context.sagaName ? `"${context.sagaName}" ` : ''}(id=${context.sagaId}) while it is ${status}.${detail ? ` ${detail}` : ''}`,
+      context,
+    );
+  }
+}
+
+/** The input given to `start` is not acceptable (not JSON-serialisable, for instance). */
+export class SagaInputError extends SagaError {
+  constructor(message: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.SAGA_INPUT_INVALID, message, context);
+  }
+}
+
+/** A saga or step is registered wrongly; thrown at bootstrap so the app does not start. */
+export class SagaConfigurationError extends SagaError {
+  constructor(message: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.SAGA_CONFIGURATION_ERROR, message, context);
+  }
+}
+
+export class DuplicateSagaNameError extends SagaConfigurationError {
+  constructor(sagaName: string, first: string, second: string) {
+    super(
+      `Saga name "${sagaName}" is used by both ${first} and ${second}. Saga names are stored with every instance and must be unique: rename one of them.`,
+      { sagaName },
+    );
+  }
+}
+
+export class DuplicateStepNameError extends SagaConfigurationError {
+  constructor(stepName: string, first: string, second: string) {
+    super(
+      `Step name "${stepName}" is used by both ${first} and ${second}. Step names are stored with every instance and must be unique: rename one of them.`,
+      { stepName },
+    );
+  }
+}
+
+export class StepNotRegisteredError extends SagaConfigurationError {
+  constructor(sagaName: string, stepClass: string, reason: 'not-a-provider' | 'not-decorated') {
+    super(
+      reason === 'not-a-provider'
+        ? `Saga "${sagaName}" lists step ${stepClass}, which is not a provider of any module. Add ${stepClass} to the "providers" of a module the app imports.`
+        : `Saga "${sagaName}" lists ${stepClass}, which has no @SagaStep() decorator. Decorate it with @SagaStep('step-name').`,
+      { sagaName },
+    );
+  }
+}
+
+export class InvalidStepClassError extends SagaConfigurationError {
+  constructor(stepName: string, className: string, detail: string) {
+    super(`Step "${stepName}" (${className}) ${detail}`, { stepName });
+  }
+}
+
+export class RequestScopedStepError extends SagaConfigurationError {
+  constructor(name: string, className: string) {
+    super(
+      `"${name}" (${className}) is request- or transient-scoped. Sagas run outside any request: make it a singleton (remove "scope" from @Injectable()) and inject request data through the saga input.`,
+      { stepName: name },
+    );
+  }
+}
+
+/** Throw from `execute` or `compensate` to fail the attempt with no retry. */
+export class NonRetryableStepError extends Error {
+  readonly code = 'NON_RETRYABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NonRetryableStepError';
+  }
+}
+
+/** An attempt ran past its `timeoutMs`; its outcome is unknown. */
+export class StepTimeoutError extends SagaError {
+  constructor(context: SagaErrorContext, timeoutMs: number) {
+    super('STEP_TIMEOUT', `Step "${context.stepName}" did not finish within ${timeoutMs} ms (attempt ${context.attempt}).`, context);
+  }
+}
+
+/** The instance no longer owns the saga (its lease expired and another instance took it). */
+export class SagaLeaseLostError extends SagaError {
+  constructor(context: SagaErrorContext) {
+    super(SAGA_ERROR_CODES.SAGA_LEASE_LOST, `This instance no longer owns saga ${context.sagaId}; another instance carries on with it.`, context);
+  }
+}

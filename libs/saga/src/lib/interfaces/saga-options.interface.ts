@@ -1,0 +1,88 @@
+import type { DeadlinePolicy, StepFailurePolicy } from '@nest-saga/contracts';
+import type { Type } from '@nestjs/common';
+import type { RetryPolicy } from './retry-policy.interface.js';
+import type { SagaStepHandler } from './step.interface.js';
+
+/** Options of `@SagaStep(name, options)`. Unset fields take the module's defaults. */
+export interface SagaStepOptions {
+  /**
+   * Time limit of one attempt of `execute`. When it passes, `ctx.signal` is aborted and the
+   * attempt counts as failed with an unknown outcome (the step is compensated if it can be).
+   * @default module `defaultStepTimeoutMs` (30000)
+   */
+  timeoutMs?: number;
+  /** Retry policy of `execute`. @default module `defaultRetry` */
+  retry?: RetryPolicy;
+  /** Time limit of one attempt of `compensate`. @default the step's `timeoutMs` */
+  compensationTimeoutMs?: number;
+  /** Retry policy of `compensate`. @default the step's `retry` */
+  compensationRetry?: RetryPolicy;
+  /**
+   * What happens when `execute` fails for good: `compensate` the saga, or `pause` it for an
+   * operator (for steps whose failure must not be undone automatically).
+   * @default 'compensate'
+   */
+  onFailure?: StepFailurePolicy;
+}
+
+/** Options of `@Saga(name, options)`. */
+export interface SagaOptions {
+  /** The step classes, in execution order. Each must be a provider decorated with `@SagaStep`. */
+  steps: Type<SagaStepHandler<any, any>>[];
+  /**
+   * Deadline of the whole saga from its start. Unset means no deadline.
+   * @default module `defaultSagaTimeoutMs` (none)
+   */
+  timeoutMs?: number;
+  /** What to do when the deadline passes. @default module `deadlinePolicy` ('compensate') */
+  deadlinePolicy?: DeadlinePolicy;
+  /**
+   * Version of the definition, stored on each instance. Bump it when the steps change.
+   * @default 1
+   */
+  version?: number;
+}
+
+/** Options of `SagaModule.forRoot` / `forRootAsync`. */
+export interface SagaModuleOptions {
+  /** Retry policy of steps that set none. @default { maxAttempts: 3, initialDelayMs: 100, backoffCoefficient: 2, maxDelayMs: 30000, jitter: 0.2 } */
+  defaultRetry?: RetryPolicy;
+  /** Attempt time limit of steps that set none. @default 30000 */
+  defaultStepTimeoutMs?: number;
+  /** Deadline of sagas that set none. @default undefined (no deadline) */
+  defaultSagaTimeoutMs?: number;
+  /** What happens when a saga's deadline passes. @default 'compensate' */
+  deadlinePolicy?: DeadlinePolicy;
+  /**
+   * How long an instance owns a saga without renewing its lease. After that another instance may
+   * take the saga over. Renewal runs every third of it.
+   * @default 30000
+   */
+  leaseMs?: number;
+  /** Sagas this instance runs at once. More are left in the database for later or for other instances. @default 100 */
+  concurrency?: number;
+  /** How often an idle instance looks for runnable sagas (new, retry due, taken over). @default 1000 */
+  pollIntervalMs?: number;
+  /** Retries waiting longer than this release the saga (any instance may resume it when due). @default 5000 */
+  holdRetryUpToMs?: number;
+  /** A non-terminal saga with no progress for this long is reported stuck. @default 300000 */
+  stuckAfterMs?: number;
+  /** How often the stuck-saga detector runs (a `SchedulerRegistry` interval). @default 30000 */
+  stuckCheckIntervalMs?: number;
+  /** How long shutdown waits for running steps before releasing their sagas. @default 10000 */
+  shutdownTimeoutMs?: number;
+  /** Id of this app instance in leases and history. @default `${hostname}:${pid}:${random}` */
+  instanceId?: string;
+  /** Name of the TypeORM data source to use. @default the default data source */
+  dataSourceName?: string;
+  /**
+   * Where sagas are stored. `typeorm` uses the app's TypeORM `DataSource` (PostgreSQL); pass a
+   * `SagaStore` instance (e.g. `InMemorySagaStore` from `@nest-saga/saga/testing`) to use another.
+   * @default 'typeorm'
+   */
+  store?: 'typeorm' | import('../persistence/saga.store.js').SagaStore;
+  /** Do not run sagas in this instance (an API-only replica); it still starts and serves them. @default false */
+  disableWorker?: boolean;
+  /** Do not register the stuck-saga detector. @default false */
+  disableStuckDetector?: boolean;
+}

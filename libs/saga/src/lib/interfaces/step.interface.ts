@@ -1,0 +1,41 @@
+/** What a step class implements and what it receives while it runs. */
+
+/** Context passed to every `execute` and `compensate` call. */
+export interface StepContext {
+  /** Id of the saga instance. */
+  readonly sagaId: string;
+  /** Name of the saga (`@Saga` name). */
+  readonly sagaName: string;
+  /** Name of this step (`@SagaStep` name). */
+  readonly stepName: string;
+  /** Zero-based position of the step in the saga. */
+  readonly stepIndex: number;
+  /** 1-based attempt number of this execution (or compensation) of the step. */
+  readonly attempt: number;
+  /**
+   * Stable for a given saga and step, across attempts, crashes and instances: pass it to the
+   * systems the step calls so that a repeated attempt has no second effect.
+   */
+  readonly idempotencyKey: string;
+  /** Aborted when the attempt times out, the saga is cancelled, or the instance loses the saga. */
+  readonly signal: AbortSignal;
+  /** Outputs of the steps that completed before this one, keyed by step name. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** `execute` or `compensate`. */
+  readonly phase: 'execute' | 'compensate';
+}
+
+/**
+ * The contract of a class decorated with `@SagaStep`.
+ * @typeParam TInput the saga's input
+ * @typeParam TOutput what `execute` returns; stored as JSON and handed to `compensate`
+ */
+export interface SagaStepHandler<TInput = unknown, TOutput = unknown> {
+  /** Does the step's work. Its result is stored durably before the next step starts. */
+  execute(input: TInput, ctx: StepContext): Promise<TOutput> | TOutput;
+  /**
+   * Undoes the step. Receives the stored output, or `undefined` when the outcome of `execute` is
+   * unknown (it timed out or was aborted): then look the effect up by `ctx.idempotencyKey`.
+   */
+  compensate?(input: TInput, output: TOutput | undefined, ctx: StepContext): Promise<void> | void;
+}

@@ -1,0 +1,2 @@
+import { nodeProject } from '../../vitest.shared.js';
+export default nodeProject('saga', { testTimeout: 60_000 });

@@ -153,3 +153,13 @@ export class SagaLeaseLostError extends SagaError {
     super(SAGA_ERROR_CODES.SAGA_LEASE_LOST, `This instance no longer owns saga ${context.sagaId}; another instance carries on with it.`, context);
   }
 }
+
+/** A query (list filter, cursor) is malformed. */
+export class SagaQueryError extends SagaError {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(SAGA_ERROR_CODES.VALIDATION_FAILED, message);
+  }
+}

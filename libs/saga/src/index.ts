@@ -1,0 +1,40 @@
+// Public API of @nest-saga/saga. Everything not exported here is internal.
+export { SagaModule } from './lib/saga.module.js';
+export { SAGA_MODULE_OPTIONS } from './lib/saga.module-definition.js';
+export { SagaService } from './lib/services/saga.service.js';
+export { SagaRegistry } from './lib/discovery/saga.registry.js';
+export type { RegisteredSaga, RegisteredStep } from './lib/discovery/saga.registry.js';
+export { SagaStuckDetector, classifyStuck } from './lib/scheduler/saga-stuck.detector.js';
+export { Saga } from './lib/decorators/saga.decorator.js';
+export { SagaStep } from './lib/decorators/saga-step.decorator.js';
+export { SagaDefinition } from './lib/saga-definition.js';
+export type { SagaInputOf } from './lib/saga-definition.js';
+export type { SagaStepHandler, StepContext } from './lib/interfaces/step.interface.js';
+export type { RetryPolicy } from './lib/interfaces/retry-policy.interface.js';
+export type { SagaModuleOptions, SagaOptions, SagaStepOptions } from './lib/interfaces/saga-options.interface.js';
+export type { SagaHandle, StartSagaOptions, SagaActionOptions, SagaListQuery, SagaLifecycleEvent } from './lib/interfaces/saga-service.interface.js';
+export {
+  SagaError,
+  SagaNotFoundError,
+  SagaDefinitionNotFoundError,
+  SagaStepNotFoundError,
+  InvalidSagaTransitionError,
+  SagaInputError,
+  SagaQueryError,
+  SagaConfigurationError,
+  DuplicateSagaNameError,
+  DuplicateStepNameError,
+  StepNotRegisteredError,
+  InvalidStepClassError,
+  RequestScopedStepError,
+  NonRetryableStepError,
+  StepTimeoutError,
+  SagaLeaseLostError,
+} from './lib/errors/saga.errors.js';
+export { SagaStore } from './lib/persistence/saga.store.js';
+export { SAGA_STORE } from './lib/saga.constants.js';
+export { TypeOrmSagaStore } from './lib/persistence/typeorm-saga.store.js';
+export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence.js';
+export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
+export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';
+export { DEFAULT_RETRY_POLICY } from './lib/engine/retry-policy.js';

@@ -1,0 +1,220 @@
+/**
+ * Owns this instance's runners: claims due sagas up to `concurrency`, renews all their leases in one
+ * statement per period, hands operator requests to the runner that owns the saga, and on shutdown
+ * stops claiming, lets attempts finish (up to `shutdownTimeoutMs`) and gives the sagas back.
+ */
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { Subject } from 'rxjs';
+import { SagaRegistry } from '../discovery/saga.registry.js';
+import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
+import type { SagaRecord, SagaRequest } from '../persistence/saga.records.js';
+import { SagaStore } from '../persistence/saga.store.js';
+import { SAGA_STORE } from '../saga.constants.js';
+import type { ResolvedSagaOptions } from '../saga-options.js';
+import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
+import { SagaRunner } from './saga.runner.js';
+
+@Injectable()
+export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SagaOrchestrator.name);
+  private readonly runners = new Map<string, SagaRunner>();
+  private readonly settled = new EventEmitter();
+  readonly events$ = new Subject<SagaLifecycleEvent>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private pollAgain = false;
+  private stopped = false;
+  private started = false;
+  private pollFailures = 0;
+
+  constructor(
+    @Inject(SAGA_STORE) private readonly store: SagaStore,
+    private readonly registry: SagaRegistry,
+    @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
+  ) {
+    this.settled.setMaxListeners(0);
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  get runningCount(): number {
+    return this.runners.size;
+  }
+
+  onApplicationBootstrap(): void {
+    this.store.init();
+    if (this.options.disableWorker) return;
+    this.started = true;
+    this.schedulePoll(0);
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    this.renewTimer.unref?.();
+    this.logger.log(`Saga worker "${this.options.instanceId}" started (concurrency ${this.options.concurrency}, lease ${this.options.leaseMs} ms)`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.shutdown();
+  }
+
+  /** True when this instance should run a new saga itself rather than leave it to the poller. */
+  hasCapacity(): boolean {
+    return this.started && !this.stopped && this.runners.size < this.options.concurrency;
+  }
+
+  /** Runs a saga this instance has just claimed or created. */
+  adopt(saga: SagaRecord, options: { previousOwner?: string | null; freshlyStarted?: boolean } = {}): SagaRunner | null {
+    if (this.runners.has(saga.id)) return this.runners.get(saga.id)!;
+    const def = this.registry.find(saga.name);
+    if (!def) {
+      this.logger.error(`Saga "${saga.name}" (id=${saga.id}) is not registered in this instance; releasing it for an instance that knows it`);
+      void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }]).catch(() => undefined);
+      return null;
+    }
+    if (def.steps.length !== saga.steps.length || def.steps.some((s, i) => s.name !== saga.steps[i].name)) {
+      this.logger.error(
+        `Saga "${saga.name}" (id=${saga.id}) was started with steps [${saga.steps.map((s) => s.name).join(', ')}] (version ${saga.version}) but this instance defines [${def.steps.map((s) => s.name).join(', ')}] (version ${def.version}); it is left untouched`,
+      );
+      void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }]).catch(() => undefined);
+      return null;
+    }
+    const runner = new SagaRunner(
+      { store: this.store, options: this.options, logger: new Logger(`Saga:${saga.name}`), emit: (e) => this.events$.next(e) },
+      saga,
+      def,
+      options,
+    );
+    this.runners.set(saga.id, runner);
+    void runner.done.finally(() => {
+      this.runners.delete(saga.id);
+      this.settled.emit(saga.id);
+      this.settled.emit('*', saga.id);
+      if (!this.stopped) this.schedulePoll(0);
+    });
+    return runner;
+  }
+
+  /**
+   * Delivers an operator request: to the local runner if this instance owns the saga, else by
+   * claiming the saga if nobody holds it. Waits up to `waitMs` for it to be applied. When another
+   * live instance owns the saga, that instance applies it at its next lease renewal.
+   */
+  async deliver(sagaId: string, request: SagaRequest, waitMs = 3_000): Promise<void> {
+    let runner = this.runners.get(sagaId);
+    if (!runner && this.started && !this.stopped) {
+      const claimed = await this.store.claimOne(sagaId, this.options.instanceId, this.options.leaseMs);
+      if (claimed) runner = this.adopt(claimed.saga, { previousOwner: claimed.previousOwner }) ?? undefined;
+    }
+    if (!runner) return;
+    runner.onRequest(request);
+    await Promise.race([runner.whenApplied(request.token), runner.done, delay(waitMs)]);
+  }
+
+  /** Resolves when a local runner of the saga stops, or after `ms`. */
+  waitForLocalChange(sagaId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.settled.off(sagaId, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.settled.on(sagaId, done);
+    });
+  }
+
+  isRunningLocally(sagaId: string): boolean {
+    return this.runners.has(sagaId);
+  }
+
+  /** Look for due sagas now (after a request made one due, or the stuck detector recovered some). */
+  nudge(): void {
+    if (this.started && !this.stopped) this.schedulePoll(0);
+  }
+
+  private schedulePoll(ms: number): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.poll(), ms);
+    this.pollTimer.unref?.();
+  }
+
+  private async poll(): Promise<void> {
+    this.pollTimer = null;
+    if (this.stopped) return;
+    this.polling = true;
+    let next = this.options.pollIntervalMs;
+    try {
+      const free = this.options.concurrency - this.runners.size;
+      if (free > 0) {
+        const limit = Math.min(free, 64);
+        const claimed = await this.store.claimDue(this.options.instanceId, limit, this.options.leaseMs);
+        for (const c of claimed) {
+          if (this.stopped) break;
+          this.adopt(c.saga, { previousOwner: c.previousOwner });
+        }
+        if (claimed.length === limit) next = 0;
+      }
+      if (this.pollFailures > 0) this.logger.log('Saga store reachable again; resuming work');
+      this.pollFailures = 0;
+    } catch (error) {
+      this.pollFailures++;
+      next = Math.min(this.options.pollIntervalMs * 2 ** Math.min(this.pollFailures, 5), 30_000);
+      this.logger.warn(`Cannot claim sagas (${(error as Error).message}); retrying in ${next} ms`);
+    } finally {
+      this.polling = false;
+    }
+    if (this.pollAgain) {
+      this.pollAgain = false;
+      next = 0;
+    }
+    this.schedulePoll(next);
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (!this.runners.size) return;
+    const owned = [...this.runners.values()].map((r) => ({ sagaId: r.sagaId, fence: r.fence }));
+    try {
+      const renewed = await this.store.renewLeases(this.options.instanceId, owned, this.options.leaseMs);
+      const alive = new Map(renewed.map((r) => [r.sagaId, r]));
+      for (const { sagaId, fence } of owned) {
+        const runner = this.runners.get(sagaId);
+        if (!runner || runner.fence !== fence) continue;
+        const row = alive.get(sagaId);
+        if (!row) runner.loseLease();
+        else if (row.request) runner.onRequest(row.request);
+      }
+    } catch (error) {
+      this.logger.warn(`Cannot renew saga leases (${(error as Error).message}); will retry`);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    const runners = [...this.runners.values()];
+    for (const r of runners) r.stop();
+    const all = Promise.all(runners.map((r) => r.done));
+    const finished = await Promise.race([all.then(() => true), delay(this.options.shutdownTimeoutMs).then(() => false)]);
+    if (!finished) {
+      for (const r of this.runners.values()) r.abortForShutdown();
+      await Promise.race([all, delay(2_000)]);
+    }
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    const left = [...this.runners.values()].map((r) => ({ sagaId: r.sagaId, fence: r.fence }));
+    if (left.length) await this.store.releaseAll(this.options.instanceId, left).catch(() => undefined);
+    this.events$.complete();
+    if (runners.length) this.logger.log(`Saga worker "${this.options.instanceId}" stopped; ${runners.length} saga(s) handed back`);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}

@@ -1,0 +1,637 @@
+/**
+ * Drives one saga while this instance owns it. Invariants: the in-memory record is the truth only
+ * while our fence holds; every attempt is marked RUNNING in the store before it starts (so a crash
+ * counts it and re-runs the step), and its result is stored before the next attempt starts. One
+ * checkpoint write per loop turn: it carries the last result and the next attempt's start together.
+ */
+import type { ErrorView, SagaStatus } from '@nest-saga/contracts';
+import { canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
+import type { Logger } from '@nestjs/common';
+import type { RegisteredSaga, RegisteredStep } from '../discovery/saga.registry.js';
+import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
+import type { StepContext } from '../interfaces/step.interface.js';
+import type { ResolvedSagaOptions } from '../saga-options.js';
+import type { NewSagaEvent, SagaRecord, SagaRequest, StepState } from '../persistence/saga.records.js';
+import type { Checkpoint, CheckpointResult, SagaStore } from '../persistence/saga.store.js';
+import { retryDelayMs } from './retry-policy.js';
+import { AttemptAbort, runAttempt, type AttemptOutcome } from './step-executor.js';
+
+export interface SagaRunnerDeps {
+  store: SagaStore;
+  options: ResolvedSagaOptions;
+  logger: Logger;
+  emit(event: SagaLifecycleEvent): void;
+}
+
+type Plan =
+  | { kind: 'execute' | 'compensate'; index: number }
+  | { kind: 'wait'; atMs: number }
+  | { kind: 'settle' };
+
+const SETTLED: readonly SagaStatus[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED'];
+const ABORTS_WITHOUT_RETRY = new Set(['CANCEL', 'DEADLINE']);
+
+export class SagaRunner {
+  private readonly events: NewSagaEvent[] = [];
+  private dirty = false;
+  private request: SagaRequest | null = null;
+  private lastRequestToken: string | null = null;
+  private clearRequestToken: string | null = null;
+  private prepared: { kind: 'execute' | 'compensate'; index: number; attempt: number } | null = null;
+  private inFlight: AbortController | null = null;
+  private wake: (() => void) | null = null;
+  private lost = false;
+  private stopping = false;
+  private deadlineHandled: boolean;
+  private readonly appliedWaiters = new Map<string, () => void>();
+  /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly deps: SagaRunnerDeps,
+    private readonly rec: SagaRecord,
+    private readonly def: RegisteredSaga,
+    options: { previousOwner?: string | null; freshlyStarted?: boolean } = {},
+  ) {
+    this.deadlineHandled = rec.deadlineHandledAt !== null;
+    if (options.freshlyStarted) {
+      this.prepared = { kind: 'execute', index: 0, attempt: rec.steps[0].attempts };
+    }
+    if (rec.request) this.onRequest(rec.request);
+    this.done = this.run(options.previousOwner ?? null);
+  }
+
+  get sagaId(): string {
+    return this.rec.id;
+  }
+
+  get fence(): number {
+    return this.rec.fence;
+  }
+
+  get status(): SagaStatus {
+    return this.rec.status;
+  }
+
+  /** An operator request arrived (from the store or from this instance's SagaService). */
+  onRequest(request: SagaRequest): void {
+    if (request.token === this.lastRequestToken) return;
+    this.lastRequestToken = request.token;
+    this.request = request;
+    if ((request.action === 'cancel' || request.action === 'compensate') && this.inFlight && this.prepared?.kind === 'execute') {
+      this.inFlight.abort(new AttemptAbort('CANCEL', `Aborted: an operator asked to ${request.action} the saga.`));
+    }
+    this.wake?.();
+  }
+
+  /** Resolves once the request is applied and stored, or the runner stops. */
+  whenApplied(token: string): Promise<void> {
+    if (this.lastRequestToken === token && this.request === null && this.clearRequestToken === null) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.set(token, resolve));
+  }
+
+  /** Stop at the next boundary and give the saga back (shutdown). */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  /** Abort the attempt in flight; used when shutdown waited long enough. */
+  abortForShutdown(): void {
+    this.inFlight?.abort(new AttemptAbort('SHUTDOWN', 'Aborted: the instance is shutting down.'));
+  }
+
+  /** Another instance took the saga: stop now and write nothing more. */
+  loseLease(): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.inFlight?.abort(new AttemptAbort('LEASE_LOST', 'Aborted: this instance lost the saga to another.'));
+    this.wake?.();
+  }
+
+  private async run(previousOwner: string | null): Promise<void> {
+    try {
+      if (previousOwner) {
+        this.deps.logger.warn(`Saga "${this.rec.name}" (id=${this.rec.id}) taken over from instance "${previousOwner}"`);
+      }
+      this.recoverLostAttempts(previousOwner);
+      await this.loop();
+    } catch (error) {
+      this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
+    } finally {
+      for (const resolve of this.appliedWaiters.values()) resolve();
+      this.appliedWaiters.clear();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.lost) {
+      if (this.request) this.applyRequest(this.request);
+      this.checkDeadline();
+      const plan = this.plan();
+      if (plan.kind === 'settle') {
+        await this.flush({ release: true, nextRunInMs: null });
+        return;
+      }
+      if (this.stopping) {
+        this.unprepare();
+        await this.flush({ release: true, nextRunInMs: 0 });
+        return;
+      }
+      if (plan.kind === 'wait') {
+        const delay = Math.max(0, plan.atMs - Date.now());
+        if (delay > this.deps.options.holdRetryUpToMs) {
+          const untilDeadline = this.rec.deadlineAt && !this.deadlineHandled ? Math.max(0, this.rec.deadlineAt.getTime() - Date.now()) : Infinity;
+          await this.flush({ release: true, nextRunInMs: Math.min(delay, untilDeadline) });
+          return;
+        }
+        await this.flush({ release: false, nextRunInMs: 0 });
+        await this.sleep(delay);
+        continue;
+      }
+      await this.flush({ release: false, nextRunInMs: 0 });
+      if (this.lost) return;
+      if (this.request) continue;
+      await this.attempt(plan.kind, plan.index);
+    }
+  }
+
+  // ---- planning -------------------------------------------------------------------------------
+
+  private plan(): Plan {
+    const rec = this.rec;
+    if (SETTLED.includes(rec.status)) return { kind: 'settle' };
+    if (rec.status === 'PENDING') {
+      rec.status = 'RUNNING';
+      this.dirty = true;
+    }
+    if (rec.status === 'RUNNING') return this.planForward();
+    return this.planCompensation();
+  }
+
+  private planForward(): Plan {
+    const rec = this.rec;
+    while (rec.currentStep < rec.steps.length && rec.steps[rec.currentStep].status === 'COMPLETED') rec.currentStep++;
+    if (rec.currentStep >= rec.steps.length) {
+      rec.status = 'COMPLETED';
+      rec.error = null;
+      this.record({ type: 'SAGA_COMPLETED' });
+      return { kind: 'settle' };
+    }
+    const index = rec.currentStep;
+    const step = rec.steps[index];
+    if (step.status === 'RUNNING' && this.prepared?.kind === 'execute' && this.prepared.index === index) return { kind: 'execute', index };
+    if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > Date.now()) {
+      return { kind: 'wait', atMs: Date.parse(step.nextAttemptAt) };
+    }
+    step.status = 'RUNNING';
+    step.attempts += 1;
+    step.startedAt = new Date().toISOString();
+    step.finishedAt = null;
+    step.nextAttemptAt = null;
+    this.prepared = { kind: 'execute', index, attempt: step.attempts };
+    this.dirty = true;
+    return { kind: 'execute', index };
+  }
+
+  private planCompensation(): Plan {
+    const rec = this.rec;
+    for (let index = rec.steps.length - 1; index >= 0; index--) {
+      const step = rec.steps[index];
+      if (!needsCompensation(step)) continue;
+      const stepDef = this.def.steps[index];
+      const comp = step.compensation;
+      if (!stepDef.hasCompensation) {
+        step.status = 'SKIPPED';
+        comp.status = 'SKIPPED';
+        this.record({ type: 'STEP_COMPENSATION_SKIPPED', step: step.name });
+        continue;
+      }
+      if (comp.status === 'RUNNING' && this.prepared?.kind === 'compensate' && this.prepared.index === index) return { kind: 'compensate', index };
+      if (comp.status === 'FAILED' && comp.nextAttemptAt && Date.parse(comp.nextAttemptAt) > Date.now()) {
+        return { kind: 'wait', atMs: Date.parse(comp.nextAttemptAt) };
+      }
+      step.status = 'COMPENSATING';
+      comp.status = 'RUNNING';
+      comp.attempts += 1;
+      comp.startedAt = new Date().toISOString();
+      comp.finishedAt = null;
+      comp.nextAttemptAt = null;
+      this.prepared = { kind: 'compensate', index, attempt: comp.attempts };
+      this.dirty = true;
+      return { kind: 'compensate', index };
+    }
+    const cancelled = rec.compensationCause === 'CANCELLED';
+    rec.status = cancelled ? 'CANCELLED' : 'COMPENSATED';
+    this.record({ type: cancelled ? 'SAGA_CANCELLED' : 'SAGA_COMPENSATED' });
+    return { kind: 'settle' };
+  }
+
+  /** Undo the start of an attempt that was marked RUNNING but never ran. */
+  private unprepare(): void {
+    const p = this.prepared;
+    if (!p || this.inFlight) return;
+    const step = this.rec.steps[p.index];
+    if (p.kind === 'execute' && step.status === 'RUNNING' && step.attempts === p.attempt) {
+      step.attempts -= 1;
+      step.status = step.attempts > step.budgetStart ? 'FAILED' : 'PENDING';
+      step.startedAt = step.attempts > 0 ? step.startedAt : null;
+      this.dirty = true;
+    } else if (p.kind === 'compensate' && step.compensation.status === 'RUNNING' && step.compensation.attempts === p.attempt) {
+      const comp = step.compensation;
+      comp.attempts -= 1;
+      comp.status = comp.attempts > comp.budgetStart ? 'FAILED' : 'PENDING';
+      this.dirty = true;
+    }
+    this.prepared = null;
+  }
+
+  /** Attempts marked RUNNING by an owner that is gone were interrupted: count them as failed, outcome unknown. */
+  private recoverLostAttempts(previousOwner: string | null): void {
+    if (this.prepared) return;
+    const rec = this.rec;
+    const lost = (what: string, attempt: number): AttemptOutcome => ({
+      ok: false,
+      error: {
+        name: 'AttemptLost',
+        code: 'ATTEMPT_LOST',
+        message: `${what} attempt ${attempt} was interrupted: ${previousOwner ? `instance "${previousOwner}" stopped while it ran` : 'the instance running it stopped'}.`,
+      },
+      outcomeUnknown: true,
+      retryable: true,
+      abortReason: null,
+      durationMs: 0,
+      startedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    if (rec.status === 'RUNNING') {
+      const step = rec.steps[rec.currentStep];
+      if (step?.status === 'RUNNING') this.recordExecuteResult(rec.currentStep, lost(`Step "${step.name}"`, step.attempts));
+    } else if (rec.status === 'COMPENSATING') {
+      rec.steps.forEach((step, index) => {
+        if (step.status === 'COMPENSATING' && step.compensation.status === 'RUNNING') {
+          this.recordCompensationResult(index, lost(`Compensation of step "${step.name}"`, step.compensation.attempts));
+        }
+      });
+    }
+  }
+
+  // ---- attempts -------------------------------------------------------------------------------
+
+  private async attempt(kind: 'execute' | 'compensate', index: number): Promise<void> {
+    const rec = this.rec;
+    const stepDef = this.def.steps[index];
+    const step = rec.steps[index];
+    const attempt = kind === 'execute' ? step.attempts : step.compensation.attempts;
+    const controller = new AbortController();
+    this.inFlight = controller;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    if (kind === 'execute' && rec.deadlineAt && !this.deadlineHandled && this.def.deadlinePolicy !== 'flag') {
+      const left = rec.deadlineAt.getTime() - Date.now();
+      deadlineTimer = setTimeout(
+        () => controller.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
+        Math.max(0, left),
+      );
+    }
+    const ctx: StepContext = {
+      sagaId: rec.id,
+      sagaName: rec.name,
+      stepName: step.name,
+      stepIndex: index,
+      attempt,
+      idempotencyKey: `${rec.id}:${step.name}`,
+      signal: controller.signal,
+      outputs: this.outputsBefore(kind === 'execute' ? index : rec.steps.length),
+      phase: kind,
+    };
+    const timeoutMs = kind === 'execute' ? stepDef.timeoutMs : stepDef.compensationTimeoutMs;
+    const outcome = await runAttempt(
+      () => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx)),
+      timeoutMs,
+      controller,
+      () => `${kind === 'execute' ? 'Step' : 'Compensation of step'} "${step.name}" did not finish within ${timeoutMs} ms (attempt ${attempt}).`,
+    );
+    clearTimeout(deadlineTimer);
+    this.inFlight = null;
+    this.prepared = null;
+    if (this.lost || (!outcome.ok && (outcome.abortReason === 'SHUTDOWN' || outcome.abortReason === 'LEASE_LOST'))) return;
+    if (kind === 'execute') this.recordExecuteResult(index, outcome);
+    else this.recordCompensationResult(index, outcome);
+  }
+
+  private recordExecuteResult(index: number, outcome: AttemptOutcome): void {
+    const rec = this.rec;
+    const step = rec.steps[index];
+    const stepDef = this.def.steps[index];
+    const timing = timingData(outcome, this.deps.options.instanceId);
+    step.finishedAt = outcome.finishedAt.toISOString();
+    this.dirty = true;
+    if (outcome.ok) {
+      step.status = 'COMPLETED';
+      step.output = outcome.output;
+      step.error = null;
+      step.nextAttemptAt = null;
+      rec.currentStep = index + 1;
+      this.record({ type: 'STEP_SUCCEEDED', step: step.name, attempt: step.attempts, data: timing });
+      this.deps.logger.debug?.(`Saga "${rec.name}" (id=${rec.id}) step "${step.name}" succeeded (attempt ${step.attempts})`);
+      return;
+    }
+    step.status = 'FAILED';
+    step.error = outcome.error;
+    step.outcomeUnknown ||= outcome.outcomeUnknown;
+    step.nextAttemptAt = null;
+    const used = step.attempts - step.budgetStart;
+    const max = stepDef.retry.maxAttempts;
+    this.record({
+      type: outcome.error.code === 'STEP_TIMEOUT' ? 'STEP_TIMED_OUT' : 'STEP_FAILED',
+      step: step.name,
+      attempt: step.attempts,
+      error: outcome.error,
+      data: timing,
+    });
+    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) step "${step.name}" failed (attempt ${used}/${max}): ${outcome.error.message}`);
+    if (outcome.abortReason && ABORTS_WITHOUT_RETRY.has(outcome.abortReason)) return;
+    if (outcome.retryable && used < max) {
+      const delayMs = retryDelayMs(stepDef.retry, used);
+      step.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
+      this.record({ type: 'STEP_RETRY_SCHEDULED', step: step.name, attempt: step.attempts + 1, data: { delayMs, at: step.nextAttemptAt } });
+      return;
+    }
+    rec.error = { ...outcome.error, message: `Step "${step.name}" failed: ${outcome.error.message}` };
+    if (stepDef.onFailure === 'pause') {
+      rec.status = 'PAUSED';
+      this.record({ type: 'SAGA_PAUSED', step: step.name, reason: 'The step failed and its failure policy is "pause".' });
+    } else {
+      this.startCompensation('STEP_FAILED', { type: 'COMPENSATION_STARTED', step: step.name, reason: `Step "${step.name}" failed for good.` });
+    }
+  }
+
+  private recordCompensationResult(index: number, outcome: AttemptOutcome): void {
+    const rec = this.rec;
+    const step = rec.steps[index];
+    const stepDef = this.def.steps[index];
+    const comp = step.compensation;
+    const timing = timingData(outcome, this.deps.options.instanceId);
+    comp.finishedAt = outcome.finishedAt.toISOString();
+    this.dirty = true;
+    if (outcome.ok) {
+      step.status = 'COMPENSATED';
+      comp.status = 'COMPENSATED';
+      comp.error = null;
+      this.record({ type: 'STEP_COMPENSATED', step: step.name, attempt: comp.attempts, data: timing });
+      return;
+    }
+    comp.error = outcome.error;
+    comp.status = 'FAILED';
+    const used = comp.attempts - comp.budgetStart;
+    const max = stepDef.compensationRetry.maxAttempts;
+    this.record({ type: 'STEP_COMPENSATION_FAILED', step: step.name, attempt: comp.attempts, error: outcome.error, data: timing });
+    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) compensation of step "${step.name}" failed (attempt ${used}/${max}): ${outcome.error.message}`);
+    if (outcome.retryable && used < max) {
+      const delayMs = retryDelayMs(stepDef.compensationRetry, used);
+      comp.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
+      this.record({ type: 'STEP_RETRY_SCHEDULED', step: step.name, attempt: comp.attempts + 1, data: { delayMs, at: comp.nextAttemptAt, phase: 'compensate' } });
+      return;
+    }
+    comp.nextAttemptAt = null;
+    step.status = 'COMPENSATION_FAILED';
+    rec.status = 'FAILED';
+    rec.error = { ...outcome.error, message: `Compensation of step "${step.name}" failed: ${outcome.error.message}` };
+    this.record({ type: 'SAGA_FAILED', step: step.name, error: rec.error });
+    this.deps.logger.error(`Saga "${rec.name}" (id=${rec.id}) FAILED: compensation of step "${step.name}" exhausted its retries; an operator must act`);
+  }
+
+  private startCompensation(cause: NonNullable<SagaRecord['compensationCause']>, event: NewSagaEvent): void {
+    const rec = this.rec;
+    rec.status = 'COMPENSATING';
+    rec.compensationCause = cause;
+    for (const step of rec.steps) if (step.status === 'FAILED') step.nextAttemptAt = null;
+    this.record({ ...event, data: { ...(event.data ?? {}), cause } });
+  }
+
+  // ---- operator requests and deadline ------------------------------------------------------
+
+  private applyRequest(request: SagaRequest): void {
+    this.request = null;
+    this.unprepare();
+    const rec = this.rec;
+    const who = { actor: request.actor, reason: request.reason };
+    const reject = (why: string) =>
+      this.record({ type: 'REQUEST_REJECTED', step: request.step, ...who, data: { action: request.action, status: rec.status, why } });
+    switch (request.action) {
+      case 'cancel':
+        if (!canCancel(rec.status)) reject(`cannot cancel a ${rec.status} saga`);
+        else this.startCompensation('CANCELLED', { type: 'COMPENSATION_STARTED', ...who });
+        break;
+      case 'compensate':
+        if (!canCompensate(rec.status)) reject(`cannot compensate a ${rec.status} saga`);
+        else this.startCompensation('OPERATOR', { type: 'COMPENSATION_STARTED', ...who });
+        break;
+      case 'pause':
+        if (!canPause(rec.status)) reject(`cannot pause a ${rec.status} saga`);
+        else {
+          rec.status = 'PAUSED';
+          this.record({ type: 'SAGA_PAUSED', ...who });
+        }
+        break;
+      case 'resume':
+      case 'retry':
+        if (request.action === 'resume' ? !canResume(rec.status) : !canRetry(rec.status)) {
+          reject(`cannot ${request.action} a ${rec.status} saga`);
+        } else if (rec.status === 'PAUSED') {
+          rec.status = 'RUNNING';
+          rec.error = null;
+          const step = rec.steps[rec.currentStep];
+          if (step && step.status === 'FAILED') {
+            step.budgetStart = step.attempts;
+            step.nextAttemptAt = null;
+          }
+          this.record({ type: request.action === 'resume' ? 'SAGA_RESUMED' : 'SAGA_RETRIED', step: step?.name ?? null, ...who });
+        } else {
+          for (const step of rec.steps) {
+            if (step.status !== 'COMPENSATION_FAILED') continue;
+            step.status = 'COMPENSATING';
+            step.compensation.status = 'PENDING';
+            step.compensation.budgetStart = step.compensation.attempts;
+            step.compensation.nextAttemptAt = null;
+          }
+          rec.status = 'COMPENSATING';
+          rec.error = null;
+          this.record({ type: 'SAGA_RETRIED', ...who });
+        }
+        break;
+      case 'resolve': {
+        const step = rec.steps.find((s) => s.name === request.step);
+        if (!step || !canResolveStep(rec.status, step.status)) {
+          reject(`step "${request.step}" is ${step?.status ?? 'unknown'} and the saga is ${rec.status}`);
+          break;
+        }
+        step.status = 'COMPENSATED';
+        step.compensation.status = 'RESOLVED';
+        step.compensation.finishedAt = new Date().toISOString();
+        step.compensation.nextAttemptAt = null;
+        rec.status = 'COMPENSATING';
+        rec.error = null;
+        this.record({ type: 'STEP_RESOLVED', step: step.name, ...who });
+        break;
+      }
+    }
+    this.clearRequestToken = request.token;
+    this.dirty = true;
+  }
+
+  private checkDeadline(): void {
+    const rec = this.rec;
+    if (this.deadlineHandled || !rec.deadlineAt || rec.deadlineAt.getTime() > Date.now()) return;
+    if (rec.status !== 'RUNNING' && rec.status !== 'PENDING') return;
+    this.unprepare();
+    this.deadlineHandled = true;
+    this.dirty = true;
+    const policy = this.def.deadlinePolicy;
+    const error: ErrorView = { name: 'SagaDeadlineError', code: 'DEADLINE_PASSED', message: `The saga's deadline (${this.def.timeoutMs} ms) passed.` };
+    this.record({ type: 'DEADLINE_PASSED', error, data: { policy } });
+    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) passed its deadline; policy "${policy}"`);
+    if (policy === 'compensate') {
+      rec.error = error;
+      this.startCompensation('DEADLINE', { type: 'COMPENSATION_STARTED', reason: error.message });
+    } else if (policy === 'pause') {
+      rec.error = error;
+      rec.status = 'PAUSED';
+      this.record({ type: 'SAGA_PAUSED', reason: error.message });
+    }
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  private record(event: NewSagaEvent): void {
+    this.events.push(event);
+    this.dirty = true;
+  }
+
+  private async flush(opts: { release: boolean; nextRunInMs: number | null }): Promise<void> {
+    if (!this.dirty && !opts.release && !this.clearRequestToken) return;
+    const rec = this.rec;
+    const events = this.events.splice(0);
+    const cp: Checkpoint = {
+      sagaId: rec.id,
+      ownerId: this.deps.options.instanceId,
+      fence: rec.fence,
+      status: rec.status,
+      currentStep: rec.currentStep,
+      steps: rec.steps,
+      error: rec.error,
+      compensationCause: rec.compensationCause,
+      deadlineHandled: this.deadlineHandled,
+      finished: rec.status === 'COMPLETED' || rec.status === 'COMPENSATED' || rec.status === 'CANCELLED',
+      release: opts.release,
+      nextRunInMs: opts.nextRunInMs,
+      leaseMs: this.deps.options.leaseMs,
+      clearRequestToken: this.clearRequestToken,
+      events,
+    };
+    const result = await this.write(cp);
+    if (!result) return;
+    if (!result.ok) {
+      this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) was taken over by another instance; this instance stops working on it`);
+      this.lost = true;
+      void this.deps.store
+        .appendEvents(rec.id, [{ type: 'LEASE_LOST', actor: this.deps.options.instanceId, data: { fence: rec.fence } }])
+        .catch(() => undefined);
+      return;
+    }
+    this.dirty = false;
+    const applied = this.clearRequestToken;
+    this.clearRequestToken = null;
+    if (applied) {
+      this.appliedWaiters.get(applied)?.();
+      this.appliedWaiters.delete(applied);
+    }
+    const at = new Date();
+    for (const e of events) {
+      this.deps.emit({
+        type: e.type,
+        sagaId: rec.id,
+        sagaName: rec.name,
+        status: rec.status,
+        step: e.step ?? undefined,
+        attempt: e.attempt ?? undefined,
+        durationMs: typeof e.data?.durationMs === 'number' ? e.data.durationMs : undefined,
+        error: e.error?.message,
+        actor: e.actor ?? undefined,
+        reason: e.reason ?? undefined,
+        at,
+      });
+    }
+    if (result.request && result.request.token !== this.lastRequestToken) this.onRequest(result.request);
+  }
+
+  /** Retries the write while the database is unreachable; a database outage pauses progress, never loses it. */
+  private async write(cp: Checkpoint): Promise<CheckpointResult | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.store.checkpoint(cp);
+      } catch (error) {
+        if (this.lost) return null;
+        const delay = Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
+        this.deps.logger.warn(
+          `Saga "${cp.sagaId}" checkpoint failed (attempt ${attempt}): ${(error as Error).message}; retrying in ${delay} ms`,
+        );
+        if (this.stopping && attempt >= 5) return null;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private outputsBefore(index: number): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    for (let i = 0; i < index; i++) {
+      const step = this.rec.steps[i];
+      if (step.output !== undefined && step.status !== 'PENDING') outputs[step.name] = step.output;
+    }
+    return Object.freeze(outputs);
+  }
+}
+
+function needsCompensation(step: StepState): boolean {
+  const done = step.compensation.status === 'COMPENSATED' || step.compensation.status === 'SKIPPED' || step.compensation.status === 'RESOLVED';
+  if (done) return false;
+  if (step.status === 'COMPLETED' || step.status === 'COMPENSATING' || step.status === 'COMPENSATION_FAILED') return true;
+  return (step.status === 'FAILED' || step.status === 'RUNNING') && step.outcomeUnknown;
+}
+
+function timingData(outcome: AttemptOutcome, instanceId: string): Record<string, unknown> {
+  return {
+    startedAt: outcome.startedAt.toISOString(),
+    finishedAt: outcome.finishedAt.toISOString(),
+    durationMs: outcome.durationMs,
+    instanceId,
+  };
+}
+
+export function newStepStates(steps: RegisteredStep[]): StepState[] {
+  return steps.map((s) => ({
+    name: s.name,
+    status: 'PENDING',
+    attempts: 0,
+    budgetStart: 0,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+    nextAttemptAt: null,
+    outcomeUnknown: false,
+    compensation: { status: null, attempts: 0, budgetStart: 0, error: null, startedAt: null, finishedAt: null, nextAttemptAt: null },
+  }));
+}

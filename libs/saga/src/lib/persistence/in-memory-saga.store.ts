@@ -1,0 +1,267 @@
+/**
+ * A SagaStore in process memory, with the same fencing and claim rules as the PostgreSQL store, for
+ * users' unit tests of their own sagas. Not durable: a restart loses everything.
+ */
+import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
+import { SAGA_STATUSES } from '@nest-saga/contracts';
+import { SagaQueryError } from '../errors/saga.errors.js';
+import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
+import {
+  SagaStore,
+  type Checkpoint,
+  type CheckpointResult,
+  type ClaimedSaga,
+  type LeaseRenewal,
+  type NewSaga,
+  type SagaListFilter,
+  type SagaListPage,
+  type StuckCandidate,
+  type StuckMark,
+} from './saga.store.js';
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class InMemorySagaStore extends SagaStore {
+  private readonly sagas = new Map<string, SagaRecord>();
+  private readonly events: SagaEventRecord[] = [];
+  private seq = 0;
+  private tick = 0;
+
+  private now(): Date {
+    return new Date();
+  }
+
+  private append(sagaId: string, events: NewSagaEvent[]): void {
+    for (const e of events) {
+      this.events.push({
+        id: String(++this.seq),
+        sagaId,
+        at: this.now(),
+        type: e.type,
+        step: e.step ?? null,
+        attempt: e.attempt ?? null,
+        actor: e.actor ?? null,
+        reason: e.reason ?? null,
+        error: e.error ?? null,
+        data: e.data ?? null,
+      });
+    }
+  }
+
+  async insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
+    if (saga.idempotencyKey !== null) {
+      const existing = [...this.sagas.values()].find((s) => s.idempotencyKey === saga.idempotencyKey);
+      if (existing) return { saga: clone(existing), created: false };
+    }
+    const now = this.now();
+    // Creation times are strictly increasing so that paging order is total, as in PostgreSQL.
+    const createdAt = new Date(Math.max(now.getTime(), this.tick + 1));
+    this.tick = createdAt.getTime();
+    const owned = saga.ownerId !== null;
+    const rec: SagaRecord = {
+      id: saga.id,
+      name: saga.name,
+      version: saga.version,
+      status: saga.status,
+      input: clone(saga.input),
+      currentStep: 0,
+      idempotencyKey: saga.idempotencyKey,
+      ownerId: saga.ownerId,
+      leaseExpiresAt: owned ? new Date(now.getTime() + saga.leaseMs) : null,
+      fence: owned ? 1 : 0,
+      nextRunAt: owned ? new Date(now.getTime() + saga.leaseMs) : now,
+      deadlineAt: saga.deadlineMs === null ? null : new Date(now.getTime() + saga.deadlineMs),
+      deadlineHandledAt: null,
+      compensationCause: null,
+      request: null,
+      error: null,
+      steps: clone(saga.steps),
+      createdAt,
+      updatedAt: now,
+      finishedAt: null,
+      stuckSince: null,
+      stuckReason: null,
+    };
+    this.sagas.set(rec.id, rec);
+    this.append(rec.id, events);
+    return { saga: clone(rec), created: true };
+  }
+
+  async checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
+    const rec = this.sagas.get(cp.sagaId);
+    if (!rec || rec.fence !== cp.fence || rec.ownerId !== cp.ownerId) return { ok: false, request: null };
+    const now = this.now();
+    Object.assign(rec, {
+      status: cp.status,
+      currentStep: cp.currentStep,
+      steps: clone(cp.steps),
+      error: clone(cp.error),
+      compensationCause: cp.compensationCause,
+      deadlineHandledAt: cp.deadlineHandled ? (rec.deadlineHandledAt ?? now) : null,
+      finishedAt: cp.finished ? (rec.finishedAt ?? now) : null,
+      updatedAt: now,
+    });
+    if (cp.release) {
+      rec.ownerId = null;
+      rec.leaseExpiresAt = null;
+      rec.nextRunAt = cp.nextRunInMs === null ? null : new Date(now.getTime() + cp.nextRunInMs);
+    } else {
+      rec.leaseExpiresAt = new Date(now.getTime() + cp.leaseMs);
+      rec.nextRunAt = rec.leaseExpiresAt;
+    }
+    if (rec.request && rec.request.token === cp.clearRequestToken) rec.request = null;
+    if (!(rec.stuckReason === 'DEADLINE_PASSED' && !cp.finished)) {
+      rec.stuckSince = null;
+      rec.stuckReason = null;
+    }
+    this.append(rec.id, cp.events);
+    return { ok: true, request: clone(rec.request) };
+  }
+
+  private claimable(rec: SagaRecord, now: Date): boolean {
+    return rec.nextRunAt !== null && rec.nextRunAt <= now && (rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now));
+  }
+
+  private take(rec: SagaRecord, ownerId: string, leaseMs: number): ClaimedSaga {
+    const now = this.now();
+    const previousOwner = rec.ownerId;
+    rec.ownerId = ownerId;
+    rec.fence += 1;
+    rec.leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    rec.nextRunAt = rec.leaseExpiresAt;
+    if (previousOwner) this.append(rec.id, [{ type: 'LEASE_TAKEN_OVER', actor: ownerId, data: { previousOwner, newOwner: ownerId, fence: rec.fence } }]);
+    return { saga: clone(rec), previousOwner };
+  }
+
+  async claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
+    const now = this.now();
+    return [...this.sagas.values()]
+      .filter((r) => this.claimable(r, now))
+      .sort((a, b) => a.nextRunAt!.getTime() - b.nextRunAt!.getTime())
+      .slice(0, limit)
+      .map((r) => this.take(r, ownerId, leaseMs));
+  }
+
+  async claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null> {
+    const rec = this.sagas.get(sagaId);
+    const now = this.now();
+    if (!rec || !(rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now))) return null;
+    return this.take(rec, ownerId, leaseMs);
+  }
+
+  async renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]> {
+    const now = this.now();
+    const out: LeaseRenewal[] = [];
+    for (const { sagaId, fence } of sagas) {
+      const rec = this.sagas.get(sagaId);
+      if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
+      rec.leaseExpiresAt = new Date(now.getTime() + leaseMs);
+      rec.nextRunAt = rec.leaseExpiresAt;
+      out.push({ sagaId, fence, request: clone(rec.request) });
+    }
+    return out;
+  }
+
+  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
+    for (const { sagaId, fence } of sagas) {
+      const rec = this.sagas.get(sagaId);
+      if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
+      rec.ownerId = null;
+      rec.leaseExpiresAt = null;
+      rec.nextRunAt = this.now();
+    }
+  }
+
+  async request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null> {
+    const rec = this.sagas.get(sagaId);
+    if (!rec || !allowed.includes(rec.status)) return null;
+    const now = this.now();
+    rec.request = clone(request);
+    if (rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now)) rec.nextRunAt = now;
+    if (event) this.append(rec.id, [event]);
+    return clone(rec);
+  }
+
+  async appendEvents(sagaId: string, events: NewSagaEvent[]): Promise<void> {
+    this.append(sagaId, events);
+  }
+
+  async get(sagaId: string): Promise<SagaRecord | null> {
+    const rec = this.sagas.get(sagaId);
+    return rec ? clone(rec) : null;
+  }
+
+  async getEvents(sagaId: string): Promise<SagaEventRecord[]> {
+    return clone(this.events.filter((e) => e.sagaId === sagaId));
+  }
+
+  async list(filter: SagaListFilter): Promise<SagaListPage> {
+    let after: { t: number; id: string } | null = null;
+    if (filter.cursor) {
+      const [t, id] = Buffer.from(filter.cursor, 'base64url').toString('utf8').split('|');
+      if (!t || !id || Number.isNaN(Number(t))) throw new SagaQueryError('The cursor is not one this API returned; start again without a cursor.', 'cursor');
+      after = { t: Number(t), id };
+    }
+    const q = filter.q?.trim();
+    const rows = [...this.sagas.values()]
+      .filter((r) => !filter.status?.length || filter.status.includes(r.status))
+      .filter((r) => !filter.name || r.name === filter.name)
+      .filter((r) => !filter.stuck || r.stuckSince !== null)
+      .filter((r) => !q || r.id === q || (r.idempotencyKey ?? '').startsWith(q))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .filter((r) => !after || r.createdAt.getTime() < after.t || (r.createdAt.getTime() === after.t && r.id < after.id));
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return {
+      items: clone(items),
+      nextCursor: rows.length > filter.limit && last ? Buffer.from(`${last.createdAt.getTime()}|${last.id}`).toString('base64url') : null,
+    };
+  }
+
+  async stats(): Promise<SagaStats> {
+    const byStatus = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as Record<SagaStatus, number>;
+    const byName: SagaStats['byName'] = {};
+    let stuck = 0;
+    for (const r of this.sagas.values()) {
+      byStatus[r.status]++;
+      const n = (byName[r.name] ??= {});
+      n[r.status] = (n[r.status] ?? 0) + 1;
+      if (r.stuckSince) stuck++;
+    }
+    return { total: this.sagas.size, byStatus, byName, stuck };
+  }
+
+  async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
+    const now = this.now();
+    return [...this.sagas.values()]
+      .filter((r) => ['PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED'].includes(r.status))
+      .filter(
+        (r) =>
+          now.getTime() - r.updatedAt.getTime() > stuckAfterMs ||
+          r.stuckSince !== null ||
+          (r.deadlineAt !== null && r.deadlineAt < now && r.status !== 'PAUSED'),
+      )
+      .map((r) => ({ saga: clone(r), now }));
+  }
+
+  async markStuck(marks: StuckMark[]): Promise<void> {
+    const now = this.now();
+    const ids = new Set(marks.map((m) => m.sagaId));
+    for (const r of this.sagas.values()) {
+      if (!ids.has(r.id) && r.stuckSince) {
+        r.stuckSince = null;
+        r.stuckReason = null;
+      }
+    }
+    for (const m of marks) {
+      const r = this.sagas.get(m.sagaId);
+      if (!r) continue;
+      r.stuckSince ??= now;
+      r.stuckReason = m.reason;
+      if (m.recover) r.nextRunAt = now;
+      if (m.event) this.append(r.id, [m.event]);
+    }
+  }
+
+  async ping(): Promise<void> {}
+}

@@ -1,0 +1,87 @@
+/**
+ * The engine's view of stored sagas. Stores translate these to and from their own representation;
+ * nothing outside persistence/ knows how they are laid out.
+ */
+import type { ErrorView, SagaEventType, SagaStatus, StepStatus, StuckReason } from '@nest-saga/contracts';
+
+export type CompensationStatus = 'PENDING' | 'RUNNING' | 'COMPENSATED' | 'FAILED' | 'SKIPPED' | 'RESOLVED';
+
+export interface StepCompensationState {
+  status: CompensationStatus | null;
+  attempts: number;
+  /** `attempts` when the current retry budget started (an operator retry resets the budget). */
+  budgetStart: number;
+  error: ErrorView | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface StepState {
+  name: string;
+  status: StepStatus;
+  attempts: number;
+  budgetStart: number;
+  output?: unknown;
+  error: ErrorView | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+  outcomeUnknown: boolean;
+  compensation: StepCompensationState;
+}
+
+export type SagaRequestAction = 'cancel' | 'compensate' | 'pause' | 'resume' | 'retry' | 'resolve';
+
+export interface SagaRequest {
+  action: SagaRequestAction;
+  step: string | null;
+  actor: string | null;
+  reason: string | null;
+  /** Unique per request (ISO time with a random suffix); used to clear exactly the applied one. */
+  token: string;
+  at: string;
+}
+
+export type CompensationCause = 'STEP_FAILED' | 'DEADLINE' | 'CANCELLED' | 'OPERATOR';
+
+export interface SagaRecord {
+  id: string;
+  name: string;
+  version: number;
+  status: SagaStatus;
+  input: unknown;
+  currentStep: number;
+  idempotencyKey: string | null;
+  ownerId: string | null;
+  leaseExpiresAt: Date | null;
+  fence: number;
+  nextRunAt: Date | null;
+  deadlineAt: Date | null;
+  deadlineHandledAt: Date | null;
+  compensationCause: CompensationCause | null;
+  request: SagaRequest | null;
+  error: ErrorView | null;
+  steps: StepState[];
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  stuckSince: Date | null;
+  stuckReason: StuckReason | null;
+}
+
+export interface NewSagaEvent {
+  type: SagaEventType;
+  step?: string | null;
+  attempt?: number | null;
+  actor?: string | null;
+  reason?: string | null;
+  error?: ErrorView | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface SagaEventRecord extends Required<NewSagaEvent> {
+  id: string;
+  sagaId: string;
+  at: Date;
+}

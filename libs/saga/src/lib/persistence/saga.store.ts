@@ -1,0 +1,123 @@
+/**
+ * The engine's only door to storage. Every write made while running a saga is fenced: it applies
+ * only while `owner_id` and `fence` still match the caller's claim, so an instance that lost its
+ * lease can never overwrite newer state. Times compared across instances use the store's clock.
+ */
+import type { SagaStats, SagaStatus, StuckReason } from '@nest-saga/contracts';
+import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest, StepState, CompensationCause } from './saga.records.js';
+
+export interface NewSaga {
+  id: string;
+  name: string;
+  version: number;
+  status: SagaStatus;
+  input: unknown;
+  idempotencyKey: string | null;
+  steps: StepState[];
+  deadlineMs: number | null;
+  /** Set: the caller owns the saga at once (fence 1). Unset: it waits for any instance to claim it. */
+  ownerId: string | null;
+  leaseMs: number;
+}
+
+/** Everything a running owner writes at a checkpoint. */
+export interface Checkpoint {
+  sagaId: string;
+  ownerId: string;
+  fence: number;
+  status: SagaStatus;
+  currentStep: number;
+  steps: StepState[];
+  error: SagaRecord['error'];
+  compensationCause: CompensationCause | null;
+  deadlineHandled: boolean;
+  finished: boolean;
+  /** Give up ownership (terminal, paused, failed, long retry wait, shutdown). */
+  release: boolean;
+  /** When the saga is due again for any instance; null when nothing is due until an operator acts. */
+  nextRunInMs: number | null;
+  leaseMs: number;
+  /** Token of the operator request applied by this checkpoint, to clear it. */
+  clearRequestToken: string | null;
+  events: NewSagaEvent[];
+}
+
+export interface CheckpointResult {
+  /** False: the fence did not match; the caller lost the saga and must stop at once. */
+  ok: boolean;
+  /** An operator request waiting on the row (possibly newer than the one just applied). */
+  request: SagaRequest | null;
+}
+
+export interface LeaseRenewal {
+  sagaId: string;
+  fence: number;
+  request: SagaRequest | null;
+}
+
+export interface ClaimedSaga {
+  saga: SagaRecord;
+  /** The instance whose lease had expired, when this claim is a takeover. */
+  previousOwner: string | null;
+}
+
+export interface SagaListFilter {
+  status?: SagaStatus[];
+  name?: string;
+  stuck?: boolean;
+  q?: string;
+  limit: number;
+  /** Opaque `nextCursor` of the previous page; a malformed one throws `SagaQueryError`. */
+  cursor?: string;
+}
+
+export interface SagaListPage {
+  items: SagaRecord[];
+  nextCursor: string | null;
+}
+
+export interface StuckCandidate {
+  saga: SagaRecord;
+  /** Store clock now, so reasons are judged on one clock. */
+  now: Date;
+}
+
+export interface StuckMark {
+  sagaId: string;
+  reason: StuckReason;
+  /** Make the saga claimable now (recovery). */
+  recover: boolean;
+  event: NewSagaEvent | null;
+}
+
+export abstract class SagaStore {
+  /** Called once at bootstrap; throw a SagaConfigurationError when the store cannot work. */
+  init(): void {}
+  /** Creates the instance and its first events. With an existing idempotency key, returns that saga. */
+  abstract insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }>;
+  abstract checkpoint(checkpoint: Checkpoint): Promise<CheckpointResult>;
+  /** Claims up to `limit` due sagas (new, retry due, requested, lease expired), oldest due first. */
+  abstract claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]>;
+  /** Claims one saga if it is unowned or its lease expired. */
+  abstract claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null>;
+  /** Extends the leases this instance still holds; sagas missing from the result are lost. */
+  abstract renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]>;
+  /** Gives sagas back (graceful shutdown) so any instance can continue them at once. */
+  abstract releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void>;
+  /**
+   * Writes an operator request if the saga's status is one of `allowed` (checked in the same
+   * statement) and makes the saga due now if no live owner holds it. Returns the row, or null.
+   */
+  abstract request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null>;
+  abstract appendEvents(sagaId: string, events: NewSagaEvent[]): Promise<void>;
+  abstract get(sagaId: string): Promise<SagaRecord | null>;
+  abstract getEvents(sagaId: string): Promise<SagaEventRecord[]>;
+  abstract list(filter: SagaListFilter): Promise<SagaListPage>;
+  abstract stats(): Promise<SagaStats>;
+  /** Non-terminal sagas with no progress for `stuckAfterMs`, expired leases, overdue retries, passed deadlines, stuck ones. */
+  abstract findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]>;
+  /** Marks these sagas stuck (and recovers some); clears the mark on every other saga. */
+  abstract markStuck(marks: StuckMark[]): Promise<void>;
+  /** Throws when the store is unreachable. */
+  abstract ping(): Promise<void>;
+}

@@ -1,0 +1,415 @@
+/**
+ * SagaStore on PostgreSQL through the app's TypeORM DataSource (its pg pool). Each engine write is a
+ * single autocommit statement (CTEs append the history in the same statement), fenced by
+ * `owner_id` and `fence`; claims use `FOR UPDATE SKIP LOCKED`; every time compared across
+ * instances is the database's `now()`.
+ */
+import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
+import { SAGA_STATUSES } from '@nest-saga/contracts';
+import type { DataSource } from 'typeorm';
+import { SagaConfigurationError, SagaQueryError } from '../errors/saga.errors.js';
+import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
+import {
+  SagaStore,
+  type Checkpoint,
+  type CheckpointResult,
+  type ClaimedSaga,
+  type LeaseRenewal,
+  type NewSaga,
+  type SagaListFilter,
+  type SagaListPage,
+  type StuckCandidate,
+  type StuckMark,
+} from './saga.store.js';
+
+/** The part of a pg Pool (or Client) the store uses. */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID_RE.test(value);
+
+const COLUMNS = `id, name, definition_version, status, input, current_step, idempotency_key, owner_id,
+  lease_expires_at, fence, next_run_at, deadline_at, deadline_handled_at, compensation_cause,
+  pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason`;
+
+const EVENTS_FROM_JSON = `jsonb_to_recordset($EVENTS::jsonb) AS x(type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)`;
+
+const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
+
+function eventsJson(events: NewSagaEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => ({
+      type: e.type,
+      step: e.step ?? null,
+      attempt: e.attempt ?? null,
+      actor: e.actor ?? null,
+      reason: e.reason ?? null,
+      error: e.error ?? null,
+      data: e.data ?? null,
+    })),
+  );
+}
+
+export function toSagaRecord(row: any): SagaRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.definition_version,
+    status: row.status,
+    input: row.input,
+    currentStep: row.current_step,
+    idempotencyKey: row.idempotency_key,
+    ownerId: row.owner_id,
+    leaseExpiresAt: row.lease_expires_at,
+    fence: Number(row.fence),
+    nextRunAt: row.next_run_at,
+    deadlineAt: row.deadline_at,
+    deadlineHandledAt: row.deadline_handled_at,
+    compensationCause: row.compensation_cause,
+    request: row.pending_request,
+    error: row.error,
+    steps: row.steps,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+    stuckSince: row.stuck_since,
+    stuckReason: row.stuck_reason,
+  };
+}
+
+function encodeCursor(createdUs: string, id: string): string {
+  return Buffer.from(`${createdUs}:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdUs: string; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [createdUs, id] = text.split(':');
+  if (!createdUs || !/^\d{1,18}$/.test(createdUs) || !id || !isUuid(id)) {
+    throw new SagaQueryError('The cursor is not one this API returned; start again without a cursor.', 'cursor');
+  }
+  return { createdUs, id };
+}
+
+export class TypeOrmSagaStore extends SagaStore {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly onInit: () => void = () => undefined,
+  ) {
+    super();
+  }
+
+  override init(): void {
+    this.onInit();
+  }
+
+  /** The pg pool behind an initialized TypeORM DataSource using the `postgres` driver. */
+  static poolOf(dataSource: DataSource): SqlClient {
+    const pool = (dataSource.driver as unknown as { master?: SqlClient }).master;
+    if (!pool || typeof pool.query !== 'function') {
+      throw new SagaConfigurationError('The saga store needs an initialized TypeORM DataSource with the "postgres" driver.');
+    }
+    return pool;
+  }
+
+  static fromDataSource(dataSource: DataSource): TypeOrmSagaStore {
+    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource));
+  }
+
+  async insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
+    const { rows } = await this.sql.query(
+      `WITH ins AS (
+         INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps)
+         VALUES ($1, $2, $3, $4, $5::jsonb, 0, $6, $7,
+           CASE WHEN $7::varchar IS NULL THEN NULL ELSE now() + ${ms('$8')} END,
+           CASE WHEN $7::varchar IS NULL THEN 0 ELSE 1 END,
+           CASE WHEN $7::varchar IS NULL THEN now() ELSE now() + ${ms('$8')} END,
+           CASE WHEN $9::double precision IS NULL THEN NULL ELSE now() + ${ms('$9')} END,
+           $10::jsonb)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${COLUMNS}
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT ins.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM ins, ${EVENTS_FROM_JSON.replace('$EVENTS', '$11')}
+       )
+       SELECT * FROM ins`,
+      [
+        saga.id,
+        saga.name,
+        saga.version,
+        saga.status,
+        JSON.stringify(saga.input ?? null),
+        saga.idempotencyKey,
+        saga.ownerId,
+        saga.leaseMs,
+        saga.deadlineMs,
+        JSON.stringify(saga.steps),
+        eventsJson(events),
+      ],
+    );
+    if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };
+    const existing = await this.sql.query(`SELECT ${COLUMNS} FROM saga_instances WHERE idempotency_key = $1`, [saga.idempotencyKey]);
+    if (!existing.rows.length) throw new Error(`Saga insert returned nothing for idempotency key "${saga.idempotencyKey}"`);
+    return { saga: toSagaRecord(existing.rows[0]), created: false };
+  }
+
+  async checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
+    const { rows } = await this.sql.query(
+      `WITH u AS (
+         UPDATE saga_instances SET
+           status = $4, current_step = $5, steps = $6::jsonb, error = $7::jsonb, compensation_cause = $8,
+           deadline_handled_at = CASE WHEN $9 THEN coalesce(deadline_handled_at, now()) ELSE NULL END,
+           finished_at = CASE WHEN $10 THEN coalesce(finished_at, now()) ELSE NULL END,
+           owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
+           lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
+           next_run_at = CASE WHEN NOT $11 THEN now() + ${ms('$12')}
+                              WHEN $13::double precision IS NULL THEN NULL
+                              ELSE now() + ${ms('$13')} END,
+           pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
+           updated_at = now(),
+           stuck_since = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_since ELSE NULL END,
+           stuck_reason = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_reason ELSE NULL END
+         WHERE id = $1 AND fence = $2 AND owner_id = $3
+         RETURNING id, pending_request
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM u, ${EVENTS_FROM_JSON.replace('$EVENTS', '$15')}
+       )
+       SELECT pending_request FROM u`,
+      [
+        cp.sagaId,
+        cp.fence,
+        cp.ownerId,
+        cp.status,
+        cp.currentStep,
+        JSON.stringify(cp.steps),
+        cp.error ? JSON.stringify(cp.error) : null,
+        cp.compensationCause,
+        cp.deadlineHandled,
+        cp.finished,
+        cp.release,
+        cp.leaseMs,
+        cp.nextRunInMs,
+        cp.clearRequestToken,
+        eventsJson(cp.events),
+      ],
+    );
+    if (!rows.length) return { ok: false, request: null };
+    return { ok: true, request: rows[0].pending_request ?? null };
+  }
+
+  async claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
+    return this.claim(ownerId, leaseMs, `next_run_at <= now() AND (owner_id IS NULL OR lease_expires_at < now())`, [limit], '$3');
+  }
+
+  async claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null> {
+    if (!isUuid(sagaId)) return null;
+    const claimed = await this.claim(ownerId, leaseMs, `id = $4 AND (owner_id IS NULL OR lease_expires_at < now())`, [1, sagaId], '$3');
+    return claimed[0] ?? null;
+  }
+
+  private async claim(ownerId: string, leaseMs: number, where: string, extra: unknown[], limitParam: string): Promise<ClaimedSaga[]> {
+    const { rows } = await this.sql.query(
+      `WITH c AS (
+         SELECT id, owner_id AS previous_owner FROM saga_instances
+         WHERE ${where}
+         ORDER BY next_run_at NULLS FIRST
+         LIMIT ${limitParam}
+         FOR UPDATE SKIP LOCKED
+       ), u AS (
+         UPDATE saga_instances s SET owner_id = $1, fence = s.fence + 1,
+           lease_expires_at = now() + ${ms('$2')}, next_run_at = now() + ${ms('$2')}
+         FROM c WHERE s.id = c.id
+         RETURNING ${COLUMNS
+           .split(',')
+           .map((c) => `s.${c.trim()}`)
+           .join(', ')}, c.previous_owner
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, actor, data)
+         SELECT u.id, 'LEASE_TAKEN_OVER', $1, jsonb_build_object('previousOwner', u.previous_owner, 'newOwner', $1::text, 'fence', u.fence)
+         FROM u WHERE u.previous_owner IS NOT NULL
+       )
+       SELECT * FROM u`,
+      [ownerId, leaseMs, ...extra],
+    );
+    return rows.map((row) => ({ saga: toSagaRecord(row), previousOwner: row.previous_owner ?? null }));
+  }
+
+  async renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]> {
+    if (!sagas.length) return [];
+    const { rows } = await this.sql.query(
+      `WITH u AS (
+         UPDATE saga_instances s SET lease_expires_at = now() + ${ms('$2')}, next_run_at = now() + ${ms('$2')}
+         FROM unnest($3::uuid[], $4::bigint[]) AS r(id, fence)
+         WHERE s.id = r.id AND s.fence = r.fence AND s.owner_id = $1
+         RETURNING s.id, s.fence, s.pending_request
+       ) SELECT * FROM u`,
+      [ownerId, leaseMs, sagas.map((s) => s.sagaId), sagas.map((s) => s.fence)],
+    );
+    return rows.map((row) => ({ sagaId: row.id, fence: Number(row.fence), request: row.pending_request ?? null }));
+  }
+
+  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
+    if (!sagas.length) return;
+    await this.sql.query(
+      `WITH u AS (
+         UPDATE saga_instances s SET owner_id = NULL, lease_expires_at = NULL, next_run_at = now()
+         FROM unnest($2::uuid[], $3::bigint[]) AS r(id, fence)
+         WHERE s.id = r.id AND s.fence = r.fence AND s.owner_id = $1
+         RETURNING s.id
+       ) SELECT count(*) FROM u`,
+      [ownerId, sagas.map((s) => s.sagaId), sagas.map((s) => s.fence)],
+    );
+  }
+
+  async request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null> {
+    if (!isUuid(sagaId)) return null;
+    const { rows } = await this.sql.query(
+      `WITH u AS (
+         UPDATE saga_instances SET pending_request = $2::jsonb,
+           next_run_at = CASE WHEN owner_id IS NULL OR lease_expires_at < now() THEN now() ELSE next_run_at END
+         WHERE id = $1 AND status = ANY($3::varchar[])
+         RETURNING ${COLUMNS}
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM u, ${EVENTS_FROM_JSON.replace('$EVENTS', '$4')}
+       )
+       SELECT * FROM u`,
+      [sagaId, JSON.stringify(request), allowed, eventsJson(event ? [event] : [])],
+    );
+    return rows.length ? toSagaRecord(rows[0]) : null;
+  }
+
+  async appendEvents(sagaId: string, events: NewSagaEvent[]): Promise<void> {
+    if (!events.length) return;
+    await this.sql.query(
+      `INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+       SELECT $1, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data FROM ${EVENTS_FROM_JSON.replace('$EVENTS', '$2')}`,
+      [sagaId, eventsJson(events)],
+    );
+  }
+
+  async get(sagaId: string): Promise<SagaRecord | null> {
+    if (!isUuid(sagaId)) return null;
+    const { rows } = await this.sql.query(`SELECT ${COLUMNS} FROM saga_instances WHERE id = $1`, [sagaId]);
+    return rows.length ? toSagaRecord(rows[0]) : null;
+  }
+
+  async getEvents(sagaId: string): Promise<SagaEventRecord[]> {
+    if (!isUuid(sagaId)) return [];
+    const { rows } = await this.sql.query(
+      `SELECT id, saga_id, at, type, step, attempt, actor, reason, error, data FROM saga_events WHERE saga_id = $1 ORDER BY id`,
+      [sagaId],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      sagaId: r.saga_id,
+      at: r.at,
+      type: r.type,
+      step: r.step,
+      attempt: r.attempt,
+      actor: r.actor,
+      reason: r.reason,
+      error: r.error,
+      data: r.data,
+    }));
+  }
+
+  async list(filter: SagaListFilter): Promise<SagaListPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.status?.length) where.push(`status = ANY(${p(filter.status)}::varchar[])`);
+    if (filter.name) where.push(`name = ${p(filter.name)}`);
+    if (filter.stuck) where.push(`stuck_since IS NOT NULL`);
+    if (filter.q) {
+      const q = filter.q.trim();
+      if (isUuid(q)) where.push(`(id = ${p(q)}::uuid OR idempotency_key = ${p(q)})`);
+      else where.push(`(idempotency_key = ${p(q)} OR idempotency_key LIKE ${p(q.replace(/[\\%_]/g, (c) => `\\${c}`) + '%')})`);
+    }
+    if (filter.cursor) {
+      const c = decodeCursor(filter.cursor);
+      where.push(`(created_at, id) < (timestamptz 'epoch' + ${p(c.createdUs)}::bigint * interval '1 microsecond', ${p(c.id)}::uuid)`);
+    }
+    const limit = filter.limit;
+    const { rows } = await this.sql.query(
+      `SELECT ${COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint AS created_us
+       FROM saga_instances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ${p(limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toSagaRecord),
+      nextCursor: rows.length > limit && last ? encodeCursor(String(last.created_us), last.id) : null,
+    };
+  }
+
+  async stats(): Promise<SagaStats> {
+    const { rows } = await this.sql.query(
+      `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck
+       FROM saga_instances GROUP BY name, status`,
+    );
+    const byStatus = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as Record<SagaStatus, number>;
+    const byName: SagaStats['byName'] = {};
+    let total = 0;
+    let stuck = 0;
+    for (const row of rows) {
+      byStatus[row.status as SagaStatus] = (byStatus[row.status as SagaStatus] ?? 0) + row.n;
+      (byName[row.name] ??= {})[row.status as SagaStatus] = row.n;
+      total += row.n;
+      stuck += row.stuck;
+    }
+    return { total, byStatus, byName, stuck };
+  }
+
+  async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
+    const { rows } = await this.sql.query(
+      `SELECT ${COLUMNS}, now() AS db_now FROM saga_instances
+       WHERE status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')
+         AND (updated_at < now() - ${ms('$1')}
+              OR stuck_since IS NOT NULL
+              OR (deadline_at < now() AND status <> 'PAUSED'))
+       ORDER BY updated_at LIMIT 1000`,
+      [stuckAfterMs],
+    );
+    return rows.map((row) => ({ saga: toSagaRecord(row), now: row.db_now }));
+  }
+
+  async markStuck(marks: StuckMark[]): Promise<void> {
+    await this.sql.query(
+      `WITH m AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, reason varchar, recover boolean, event jsonb)
+       ), u AS (
+         UPDATE saga_instances s SET stuck_since = coalesce(s.stuck_since, now()), stuck_reason = m.reason,
+           next_run_at = CASE WHEN m.recover THEN now() ELSE s.next_run_at END
+         FROM m WHERE s.id = m.id
+         RETURNING s.id
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT m.id, m.event->>'type', m.event->>'step', (m.event->>'attempt')::int, m.event->>'actor',
+           m.event->>'reason', m.event->'error', m.event->'data'
+         FROM m WHERE m.event IS NOT NULL AND m.event <> 'null'::jsonb
+       ), c AS (
+         UPDATE saga_instances SET stuck_since = NULL, stuck_reason = NULL
+         WHERE stuck_since IS NOT NULL AND id NOT IN (SELECT id FROM m)
+         RETURNING id
+       )
+       SELECT (SELECT count(*) FROM u) AS marked, (SELECT count(*) FROM c) AS cleared`,
+      [JSON.stringify(marks.map((m) => ({ id: m.sagaId, reason: m.reason, recover: m.recover, event: m.event })))],
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.query('SELECT 1');
+  }
+}

@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { DeadlinePolicy } from '@nest-saga/contracts';
+import { DEADLINE_POLICIES } from '@nest-saga/contracts';
+import { SagaConfigurationError } from './errors/saga.errors.js';
+import type { ResolvedRetryPolicy } from './interfaces/retry-policy.interface.js';
+import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
+import { resolveRetryPolicy, validateTimeout } from './engine/retry-policy.js';
+
+export interface ResolvedSagaOptions {
+  defaultRetry: ResolvedRetryPolicy;
+  defaultStepTimeoutMs: number;
+  defaultSagaTimeoutMs: number | null;
+  deadlinePolicy: DeadlinePolicy;
+  leaseMs: number;
+  concurrency: number;
+  pollIntervalMs: number;
+  holdRetryUpToMs: number;
+  stuckAfterMs: number;
+  stuckCheckIntervalMs: number;
+  shutdownTimeoutMs: number;
+  instanceId: string;
+  disableWorker: boolean;
+  disableStuckDetector: boolean;
+}
+
+/** Applies defaults and validates eagerly, so a wrong option stops the bootstrap with a clear message. */
+export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSagaOptions {
+  const where = 'SagaModule.forRoot()';
+  for (const field of ['defaultStepTimeoutMs', 'defaultSagaTimeoutMs', 'leaseMs', 'pollIntervalMs', 'stuckAfterMs', 'stuckCheckIntervalMs'] as const) {
+    validateTimeout(where, field, options[field]);
+  }
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
+    throw new SagaConfigurationError(`${where}: concurrency must be an integer of at least 1 (got ${options.concurrency}).`);
+  }
+  if (options.deadlinePolicy && !DEADLINE_POLICIES.includes(options.deadlinePolicy)) {
+    throw new SagaConfigurationError(`${where}: deadlinePolicy must be one of ${DEADLINE_POLICIES.join(', ')} (got ${options.deadlinePolicy}).`);
+  }
+  return {
+    defaultRetry: resolveRetryPolicy(where, options.defaultRetry),
+    defaultStepTimeoutMs: options.defaultStepTimeoutMs ?? 30_000,
+    defaultSagaTimeoutMs: options.defaultSagaTimeoutMs ?? null,
+    deadlinePolicy: options.deadlinePolicy ?? 'compensate',
+    leaseMs: options.leaseMs ?? 30_000,
+    concurrency: options.concurrency ?? 100,
+    pollIntervalMs: options.pollIntervalMs ?? 1_000,
+    holdRetryUpToMs: options.holdRetryUpToMs ?? 5_000,
+    stuckAfterMs: options.stuckAfterMs ?? 300_000,
+    stuckCheckIntervalMs: options.stuckCheckIntervalMs ?? 30_000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    disableWorker: options.disableWorker ?? false,
+    disableStuckDetector: options.disableStuckDetector ?? false,
+  };
+}

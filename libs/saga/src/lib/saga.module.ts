@@ -1,0 +1,75 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SagaMetadataAccessor } from './discovery/saga-metadata.accessor.js';
+import { SagaExplorer } from './discovery/saga.explorer.js';
+import { SagaRegistry } from './discovery/saga.registry.js';
+import { SagaOrchestrator } from './engine/saga.orchestrator.js';
+import { SagaConfigurationError } from './errors/saga.errors.js';
+import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
+import { SagaStore } from './persistence/saga.store.js';
+import { TypeOrmSagaStore, type SqlClient } from './persistence/typeorm-saga.store.js';
+import { SagaStuckDetector } from './scheduler/saga-stuck.detector.js';
+import { SagaService } from './services/saga.service.js';
+import { SAGA_STORE } from './saga.constants.js';
+import { SagaConfigurableModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
+import { resolveSagaOptions } from './saga-options.js';
+import { SAGA_RESOLVED_OPTIONS } from './saga.tokens.js';
+
+const providers: Provider[] = [
+  {
+    provide: SAGA_RESOLVED_OPTIONS,
+    inject: [SAGA_MODULE_OPTIONS],
+    useFactory: (options: SagaModuleOptions) => resolveSagaOptions(options),
+  },
+  {
+    provide: SAGA_STORE,
+    inject: [SAGA_MODULE_OPTIONS, ModuleRef],
+    useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStore => {
+      if (options.store && options.store !== 'typeorm') return options.store;
+      // The DataSource is looked up lazily: TypeORM's async providers may not exist yet while ours are built.
+      let pool: SqlClient | undefined;
+      const resolvePool = (): SqlClient => {
+        if (pool) return pool;
+        let dataSource: DataSource;
+        try {
+          dataSource = moduleRef.get<DataSource>(getDataSourceToken(options.dataSourceName) as string, { strict: false });
+        } catch {
+          throw new SagaConfigurationError(
+            'SagaModule stores sagas through TypeORM but found no DataSource. Import TypeOrmModule.forRoot({ type: "postgres", entities: [...sagaEntities], migrations: [...sagaMigrations], migrationsRun: true }) in your app module, or pass another store in SagaModule.forRoot({ store }).',
+          );
+        }
+        pool = TypeOrmSagaStore.poolOf(dataSource);
+        return pool;
+      };
+      return new TypeOrmSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool());
+    },
+  },
+  { provide: SagaStore, useExisting: SAGA_STORE },
+  SagaMetadataAccessor,
+  SagaRegistry,
+  SagaExplorer,
+  SagaOrchestrator,
+  SagaStuckDetector,
+  SagaService,
+];
+
+/**
+ * Durable sagas for the app. Import once, in the root module, next to `TypeOrmModule.forRoot` and
+ * `ScheduleModule.forRoot()`; steps and sagas are ordinary providers of any module.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers,
+  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore],
+})
+export class SagaModule extends SagaConfigurableModule {
+  static forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {
+    return { ...super.forRoot(options), global: options.isGlobal ?? true };
+  }
+
+  static forRootAsync(options: typeof SAGA_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return { ...super.forRootAsync(options), global: options.isGlobal ?? true };
+  }
+}

@@ -1,2 +1,2 @@
 import { nodeProject } from '../../vitest.shared.js';
-export default nodeProject('saga', { testTimeout: 60_000 });
+export default nodeProject('saga', { testTimeout: 120_000, globalSetup: ['./test/global-setup.ts'] });

@@ -1,4 +1,5 @@
-import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import { Injectable, SetMetadata } from '@nestjs/common';
+import { SCOPE_OPTIONS_METADATA } from '@nestjs/common/constants.js';
 import { SAGA_METADATA } from '../saga.constants.js';
 import type { SagaOptions } from '../interfaces/saga-options.interface.js';
 
@@ -11,5 +12,8 @@ export interface SagaMetadata extends SagaOptions {
  * Put it on a class extending `SagaDefinition<TInput>` and list that class as a provider.
  */
 export function Saga(name: string, options: SagaOptions): ClassDecorator {
-  return applyDecorators(Injectable(), SetMetadata(SAGA_METADATA, { ...options, name } satisfies SagaMetadata));
+  return (target) => {
+    Injectable(Reflect.getMetadata(SCOPE_OPTIONS_METADATA, target))(target);
+    SetMetadata(SAGA_METADATA, { ...options, name } satisfies SagaMetadata)(target);
+  };
 }

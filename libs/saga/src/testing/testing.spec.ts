@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { Saga, SagaDefinition, SagaService, SagaStep, type StepContext } from '../index.js';
+import { createSagaTestingModule, StepTestRunner } from './index.js';
+
+@Injectable()
+class Ledger {
+  readonly lines: string[] = [];
+}
+
+@SagaStep('debit')
+class Debit {
+  constructor(private readonly ledger: Ledger) {}
+  execute(input: { amount: number }, ctx: StepContext) {
+    this.ledger.lines.push(`debit ${input.amount} ${ctx.idempotencyKey}`);
+    return { debited: input.amount };
+  }
+  compensate(input: { amount: number }, output: { debited: number } | undefined) {
+    this.ledger.lines.push(`refund ${output?.debited}`);
+  }
+}
+
+@SagaStep('credit')
+class Credit {
+  constructor(private readonly ledger: Ledger) {}
+  execute(input: { amount: number; failCredit?: boolean }) {
+    if (input.failCredit) throw new Error('account closed');
+    this.ledger.lines.push(`credit ${input.amount}`);
+  }
+}
+
+@Saga('transfer', { steps: [Debit, Credit] })
+class Transfer extends SagaDefinition<{ amount: number; failCredit?: boolean }> {}
+
+describe('testing entry point for users of the library', () => {
+  it('runs a saga end to end on the in-memory store', async () => {
+    const t = await createSagaTestingModule({ providers: [Ledger, Debit, Credit, Transfer] });
+    try {
+      const sagas = t.module.get(SagaService);
+      const ok = await (await sagas.start(Transfer, { amount: 5 })).result();
+      expect(ok.status).toBe('COMPLETED');
+      const failed = await (await sagas.start(Transfer, { amount: 7, failCredit: true })).result();
+      expect(failed.status).toBe('COMPENSATED');
+      expect(t.module.get(Ledger).lines).toEqual([`debit 5 ${ok.id}:debit`, 'credit 5', `debit 7 ${failed.id}:debit`, 'refund 7']);
+      expect(failed.steps[1]).toMatchObject({ status: 'FAILED', attempts: 3 });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('calls one step with an engine-like context', async () => {
+    const ledger = new Ledger();
+    const runner = new StepTestRunner(new Debit(ledger), { sagaId: 's-1', stepName: 'debit' });
+    expect(await runner.execute({ amount: 3 })).toEqual({ debited: 3 });
+    await runner.compensate({ amount: 3 }, { debited: 3 });
+    expect(ledger.lines).toEqual(['debit 3 s-1:debit', 'refund 3']);
+  });
+});

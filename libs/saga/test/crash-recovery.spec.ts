@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
+import { until } from './support/saga-app.js';
+import { prepareAttemptLog, startWorker, stopWorker, withClient, type Worker } from './support/processes.js';
+
+let db: TestDatabase;
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('saga_crash');
+});
+
+afterAll(async () => {
+  for (const w of workers) await stopWorker(w, 'SIGKILL');
+  await db?.drop();
+});
+
+describe('a process killed in the middle of a step', () => {
+  it('resumes on restart at that step, with the same idempotency key, and never re-runs finished steps', async () => {
+    await prepareAttemptLog(db.url);
+    const first = await startWorker(db.url, 'instance-a', {
+      START_SAGAS: '1',
+      KEY_PREFIX: 'crash',
+      START_INPUT: JSON.stringify({ firstAttemptDelays: { 'work-2': 60_000 } }),
+      LEASE_MS: '1500',
+    });
+    workers.push(first);
+    const sagaId = await until(
+      () => withClient(db.url, (c) => c.query(`SELECT saga_id FROM test_attempts WHERE step = 'work-2'`)),
+      (r) => r.rows.length === 1,
+      'work-2 to start',
+    ).then((r) => r.rows[0].saga_id as string);
+
+    await stopWorker(first, 'SIGKILL');
+    const before = await withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId]));
+    expect(before.rows[0].status).toBe('RUNNING');
+    expect(before.rows[0].steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'RUNNING', 'PENDING', 'PENDING']);
+
+    const second = await startWorker(db.url, 'instance-b', { LEASE_MS: '1500' });
+    workers.push(second);
+    const done = await until(
+      () => withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId])),
+      (r) => r.rows[0].status === 'COMPLETED',
+      'the saga to complete on the second instance',
+      30_000,
+    );
+    expect(done.rows[0].steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
+
+    const attempts = await withClient(db.url, (c) =>
+      c.query(`SELECT step, attempt, instance, idempotency_key, finished_at FROM test_attempts WHERE saga_id = $1 ORDER BY id`, [sagaId]),
+    );
+    expect(attempts.rows.map((r) => [r.step, r.attempt, r.instance])).toEqual([
+      ['work-1', 1, 'instance-a'],
+      ['work-2', 1, 'instance-a'],
+      ['work-2', 2, 'instance-b'],
+      ['work-3', 1, 'instance-b'],
+      ['work-4', 1, 'instance-b'],
+    ]);
+    const keys = attempts.rows.filter((r) => r.step === 'work-2').map((r) => r.idempotency_key);
+    expect(keys).toEqual([`${sagaId}:work-2`, `${sagaId}:work-2`]);
+
+    const events = await withClient(db.url, (c) => c.query(`SELECT type, step, attempt, actor, data, error FROM saga_events WHERE saga_id = $1 ORDER BY id`, [sagaId]));
+    const takeover = events.rows.find((e) => e.type === 'LEASE_TAKEN_OVER');
+    expect(takeover).toMatchObject({ actor: 'instance-b', data: { previousOwner: 'instance-a', newOwner: 'instance-b' } });
+    const lost = events.rows.find((e) => e.type === 'STEP_FAILED');
+    expect(lost).toMatchObject({ step: 'work-2', attempt: 1, error: { code: 'ATTEMPT_LOST' } });
+  });
+});

@@ -51,7 +51,6 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     this.started = true;
     this.schedulePoll(0);
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
-    this.renewTimer.unref?.();
     this.logger.log(`Saga worker "${this.options.instanceId}" started (concurrency ${this.options.concurrency}, lease ${this.options.leaseMs} ms)`);
   }
 
@@ -141,8 +140,8 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       return;
     }
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    // Not unref'd: a worker-only app (no HTTP server) must stay alive while it has sagas to run.
     this.pollTimer = setTimeout(() => void this.poll(), ms);
-    this.pollTimer.unref?.();
   }
 
   private async poll(): Promise<void> {

@@ -1,0 +1,101 @@
+import type { INestApplication } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
+import { SagaService, SagaStuckDetector } from '../src/index.js';
+import { bootSagaApp, until } from './support/saga-app.js';
+import { FlowModule, FlowSaga, Journal } from './support/flow.fixtures.js';
+import { withClient } from './support/processes.js';
+
+const apps: INestApplication[] = [];
+const dbs: TestDatabase[] = [];
+
+afterAll(async () => {
+  for (const app of apps) await app.close().catch(() => undefined);
+  for (const db of dbs) await db.drop();
+});
+
+async function setup(options = {}) {
+  const db = await createTestDatabase('saga_owner');
+  dbs.push(db);
+  const app = await bootSagaApp(db.url, { imports: [FlowModule] }, options);
+  apps.push(app);
+  return { db, app, sagas: app.get(SagaService), journal: app.get(Journal) };
+}
+
+describe('ownership and fencing', () => {
+  it('an instance whose lease was taken cannot write, and stops working on the saga', async () => {
+    const { db, sagas, journal } = await setup();
+    const handle = await sagas.start(FlowSaga, { script: { 'step-c': { delayMs: 400 } } });
+    await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-c', 'step-c running');
+    // Another instance claims the saga: the fence moves on.
+    await withClient(db.url, (c) => c.query(`UPDATE saga_instances SET fence = fence + 1, owner_id = 'intruder' WHERE id = $1`, [handle.sagaId]));
+    const detail = await until(() => sagas.get(handle.sagaId), (d) => d.events.some((e) => e.type === 'LEASE_LOST'), 'LEASE_LOST recorded');
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await sagas.get(handle.sagaId);
+    expect(after.steps.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'RUNNING', 'PENDING']);
+    expect(after.events.filter((e) => e.step === 'step-c' && e.type === 'STEP_SUCCEEDED')).toHaveLength(0);
+    expect(after.lease.ownerId).toBe('intruder');
+    expect(journal.calls(handle.sagaId)).not.toContain('execute:step-d');
+    expect(detail.status).toBe('RUNNING');
+  });
+
+  it('on shutdown, lets the step in flight finish and hands the saga back so another instance continues at once', async () => {
+    const { db, app, sagas } = await setup({ leaseMs: 60_000 });
+    const handle = await sagas.start(FlowSaga, { script: { 'step-b': { delayMs: 300 } } });
+    await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-b', 'step-b running');
+    await app.close();
+    const row = await withClient(db.url, (c) => c.query(`SELECT owner_id, status, steps FROM saga_instances WHERE id = $1`, [handle.sagaId]));
+    expect(row.rows[0].owner_id).toBeNull();
+    expect(row.rows[0].steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'PENDING', 'PENDING']);
+    // A second instance picks it up without waiting for the (60 s) lease to expire.
+    const second = await bootSagaApp(db.url, { imports: [FlowModule] }, { leaseMs: 60_000 });
+    apps.push(second);
+    const done = await until(() => second.get(SagaService).get(handle.sagaId), (d) => d.status === 'COMPLETED', 'COMPLETED on the second instance');
+    expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('stuck-saga detection', () => {
+  it('reports each reason on constructed cases, leaves a scheduled retry alone, and recovers an expired lease', async () => {
+    const { db, app, sagas } = await setup({ disableWorker: true, stuckAfterMs: 60_000 });
+    const ids: Record<string, string> = {};
+    for (const name of ['lease', 'timeout', 'overdue', 'paused', 'deadline', 'waiting']) {
+      ids[name] = (await sagas.start(FlowSaga, { label: name })).sagaId;
+    }
+    const sql = (text: string, id: string) => withClient(db.url, (c) => c.query(text, [id]));
+    const old = `now() - interval '10 minutes'`;
+    const runningStep0 = `jsonb_set(jsonb_set(jsonb_set(steps, '{0,status}', '"RUNNING"'), '{0,attempts}', '1'), '{0,startedAt}', to_jsonb(to_char((now() - interval '10 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))`;
+    await sql(`UPDATE saga_instances SET status = 'RUNNING', owner_id = 'ghost', fence = 1, lease_expires_at = now() - interval '1 minute', next_run_at = now() - interval '1 minute', updated_at = ${old}, steps = ${runningStep0} WHERE id = $1`, ids.lease);
+    await sql(`UPDATE saga_instances SET status = 'RUNNING', owner_id = 'busy', fence = 1, lease_expires_at = now() + interval '1 hour', next_run_at = now() + interval '1 hour', updated_at = ${old}, steps = ${runningStep0} WHERE id = $1`, ids.timeout);
+    await sql(`UPDATE saga_instances SET status = 'RUNNING', next_run_at = ${old}, updated_at = ${old} WHERE id = $1`, ids.overdue);
+    await sql(`UPDATE saga_instances SET status = 'PAUSED', next_run_at = NULL, updated_at = ${old} WHERE id = $1`, ids.paused);
+    await sql(`UPDATE saga_instances SET status = 'RUNNING', deadline_at = now() - interval '1 minute', next_run_at = now() + interval '1 hour' WHERE id = $1`, ids.deadline);
+    await sql(`UPDATE saga_instances SET status = 'RUNNING', next_run_at = now() + interval '1 hour', updated_at = ${old} WHERE id = $1`, ids.waiting);
+
+    const marks = await app.get(SagaStuckDetector).check();
+    const reasons = Object.fromEntries(marks.map((m) => [Object.entries(ids).find(([, id]) => id === m.sagaId)![0], m.reason]));
+    expect(reasons).toEqual({
+      lease: 'LEASE_EXPIRED',
+      timeout: 'STEP_TIMEOUT_EXCEEDED',
+      overdue: 'RETRY_OVERDUE',
+      paused: 'PAUSED_TOO_LONG',
+      deadline: 'DEADLINE_PASSED',
+    });
+    const stuck = await sagas.list({ stuck: true });
+    expect(stuck.items.map((s) => s.id).sort()).toEqual([ids.lease, ids.timeout, ids.overdue, ids.paused, ids.deadline].sort());
+    const lease = await sagas.get(ids.lease);
+    expect(lease.stuckReason).toBe('LEASE_EXPIRED');
+    expect(lease.stuckSince).not.toBeNull();
+    expect(lease.events.find((e) => e.type === 'STUCK_RECOVERED')).toMatchObject({ reason: 'LEASE_EXPIRED' });
+    expect((await sagas.get(ids.waiting)).stuckSince).toBeNull();
+    expect((await sagas.stats()).stuck).toBe(5);
+
+    // An instance with a worker takes the expired saga over and finishes it; the stuck mark goes.
+    const worker = await bootSagaApp(db.url, { imports: [FlowModule] });
+    apps.push(worker);
+    const done = await until(() => sagas.get(ids.lease), (d) => d.status === 'COMPLETED', 'recovered saga COMPLETED');
+    expect(done.stuckSince).toBeNull();
+    expect(done.events.find((e) => e.type === 'LEASE_TAKEN_OVER')?.data).toMatchObject({ previousOwner: 'ghost' });
+    expect(done.steps[0].attempts).toBe(2);
+  });
+});

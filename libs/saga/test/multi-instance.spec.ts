@@ -138,9 +138,11 @@ describe('several app instances on one database', () => {
       (r) => r.rows[0].n >= 20,
       'some progress before the restart',
     );
+    const before = await statusCounts(url);
+    expect(before.COMPLETED ?? 0).toBeLessThan(100);
     privatePg.restart();
     await waitAllCompleted(url, 100, 90_000);
     expect(await successesPerStep(url)).toEqual([1]);
-    for (const w of workers) expect(w.child.exitCode).toBeNull();
+    for (const w of workers) expect({ id: w.id, exitCode: w.child.exitCode, output: w.child.exitCode === null ? '' : w.output() }).toEqual({ id: w.id, exitCode: null, output: '' });
   });
 });

@@ -27,6 +27,31 @@ export interface SqlClient {
   query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
 }
 
+interface PgClientLike {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+interface PgPoolLike {
+  on(event: 'connect', listener: (client: PgClientLike) => void): unknown;
+  _clients?: PgClientLike[];
+}
+
+const GUARDED = Symbol('nest-saga:guarded');
+
+/**
+ * When PostgreSQL restarts, a pooled client can emit 'error' while no query or pool listener is
+ * attached to it (between TypeORM's release and the pool's), and an unhandled 'error' event kills
+ * the process. Every client gets a permanent listener: queries still see their own errors, and the
+ * app keeps running and retrying instead of crashing.
+ */
+function guardClientErrors(pool: PgPoolLike): void {
+  const marked = pool as PgPoolLike & { [GUARDED]?: boolean };
+  if (marked[GUARDED]) return;
+  marked[GUARDED] = true;
+  const guard = (client: PgClientLike) => client.on('error', () => undefined);
+  pool.on('connect', guard);
+  for (const client of pool._clients ?? []) guard(client);
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
@@ -110,6 +135,7 @@ export class TypeOrmSagaStore extends SagaStore {
     if (!pool || typeof pool.query !== 'function') {
       throw new SagaConfigurationError('The saga store needs an initialized TypeORM DataSource with the "postgres" driver.');
     }
+    guardClientErrors(pool as unknown as PgPoolLike);
     return pool;
   }
 

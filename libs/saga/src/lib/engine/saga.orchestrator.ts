@@ -28,6 +28,8 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   private stopped = false;
   private started = false;
   private pollFailures = 0;
+  /** Set when due sagas may be waiting that no instance has claimed (we refused or left some). */
+  private backlog = true;
 
   constructor(
     @Inject(SAGA_STORE) private readonly store: SagaStore,
@@ -90,7 +92,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       this.runners.delete(saga.id);
       this.settled.emit(saga.id);
       this.settled.emit('*', saga.id);
-      if (!this.stopped) this.schedulePoll(0);
+      if (!this.stopped && this.backlog) this.schedulePoll(0);
     });
     return runner;
   }
@@ -130,6 +132,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
 
   /** Look for due sagas now (after a request made one due, or the stuck detector recovered some). */
   nudge(): void {
+    this.backlog = true;
     if (this.started && !this.stopped) this.schedulePoll(0);
   }
 
@@ -158,7 +161,10 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
           if (this.stopped) break;
           this.adopt(c.saga, { previousOwner: c.previousOwner });
         }
-        if (claimed.length === limit) next = 0;
+        this.backlog = claimed.length === limit;
+        if (this.backlog) next = 0;
+      } else {
+        this.backlog = true;
       }
       if (this.pollFailures > 0) this.logger.log('Saga store reachable again; resuming work');
       this.pollFailures = 0;

@@ -107,7 +107,6 @@ export class InMemorySagaStore extends SagaStore {
       rec.nextRunAt = cp.nextRunInMs === null ? null : new Date(now.getTime() + cp.nextRunInMs);
     } else {
       rec.leaseExpiresAt = new Date(now.getTime() + cp.leaseMs);
-      rec.nextRunAt = rec.leaseExpiresAt;
     }
     if (rec.request && rec.request.token === cp.clearRequestToken) rec.request = null;
     if (!(rec.stuckReason === 'DEADLINE_PASSED' && !cp.finished)) {
@@ -156,7 +155,6 @@ export class InMemorySagaStore extends SagaStore {
       const rec = this.sagas.get(sagaId);
       if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
       rec.leaseExpiresAt = new Date(now.getTime() + leaseMs);
-      rec.nextRunAt = rec.leaseExpiresAt;
       out.push({ sagaId, fence, request: clone(rec.request) });
     }
     return out;

@@ -117,12 +117,23 @@ function decodeCursor(cursor: string): { createdUs: string; id: string } {
   return { createdUs, id };
 }
 
+export interface TypeOrmSagaStoreOptions {
+  /** Most checkpoints written in one statement. @default 256 */
+  maxBatchSize?: number;
+  /** Batches written at the same time; more checkpoints wait and join the next batch. @default 2 */
+  maxConcurrentBatches?: number;
+}
+
 export class TypeOrmSagaStore extends SagaStore {
+  private readonly options: Required<TypeOrmSagaStoreOptions>;
+
   constructor(
     private readonly sql: SqlClient,
     private readonly onInit: () => void = () => undefined,
+    options: TypeOrmSagaStoreOptions = {},
   ) {
     super();
+    this.options = { maxBatchSize: options.maxBatchSize ?? 256, maxConcurrentBatches: options.maxConcurrentBatches ?? 2 };
   }
 
   override init(): void {
@@ -182,7 +193,39 @@ export class TypeOrmSagaStore extends SagaStore {
     return { saga: toSagaRecord(existing.rows[0]), created: false };
   }
 
-  async checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
+  /**
+   * Group commit: a checkpoint is written at once when no batch is in flight; those that arrive while
+   * one is in flight wait and go together in the next statement (one commit for all). Each caller
+   * learns its own outcome: rows whose fence no longer matches come back as `ok: false`.
+   */
+  checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ cp, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private readonly pending: { cp: Checkpoint; resolve: (r: CheckpointResult) => void; reject: (e: unknown) => void }[] = [];
+  private writing = 0;
+
+  private pump(): void {
+    while (this.writing < this.options.maxConcurrentBatches && this.pending.length) {
+      const batch = this.pending.splice(0, this.options.maxBatchSize);
+      this.writing++;
+      this.writeBatch(batch.map((b) => b.cp))
+        .then(
+          (results) => batch.forEach((b) => b.resolve(results.get(b.cp.sagaId) ?? { ok: false, request: null })),
+          (error) => batch.forEach((b) => b.reject(error)),
+        )
+        .finally(() => {
+          this.writing--;
+          this.pump();
+        });
+    }
+  }
+
+  /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
+  private async writeOne(cp: Checkpoint): Promise<CheckpointResult> {
     const { rows } = await this.sql.query(
       `WITH u AS (
          UPDATE saga_instances SET
@@ -191,7 +234,7 @@ export class TypeOrmSagaStore extends SagaStore {
            finished_at = CASE WHEN $10 THEN coalesce(finished_at, now()) ELSE NULL END,
            owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
            lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
-           next_run_at = CASE WHEN NOT $11 THEN now() + ${ms('$12')}
+           next_run_at = CASE WHEN NOT $11 THEN next_run_at
                               WHEN $13::double precision IS NULL THEN NULL
                               ELSE now() + ${ms('$13')} END,
            pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
@@ -226,6 +269,65 @@ export class TypeOrmSagaStore extends SagaStore {
     );
     if (!rows.length) return { ok: false, request: null };
     return { ok: true, request: rows[0].pending_request ?? null };
+  }
+
+  private async writeBatch(batch: Checkpoint[]): Promise<Map<string, CheckpointResult>> {
+    if (batch.length === 1) return new Map([[batch[0].sagaId, await this.writeOne(batch[0])]]);
+    // Same lock order in every batch (and in lease renewals): by id.
+    const rows = [...batch]
+      .sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1))
+      .map((cp) => ({
+        id: cp.sagaId,
+        fence: cp.fence,
+        owner: cp.ownerId,
+        status: cp.status,
+        current_step: cp.currentStep,
+        steps: cp.steps,
+        error: cp.error ?? null,
+        cause: cp.compensationCause,
+        deadline_handled: cp.deadlineHandled,
+        finished: cp.finished,
+        release: cp.release,
+        lease_ms: cp.leaseMs,
+        next_run_ms: cp.nextRunInMs,
+        clear_token: cp.clearRequestToken,
+        events: JSON.parse(eventsJson(cp.events)),
+      }));
+    const { rows: updated } = await this.sql.query(
+      `WITH b AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(id uuid, fence bigint, owner varchar, status varchar,
+           current_step int, steps jsonb, error jsonb, cause varchar, deadline_handled boolean, finished boolean,
+           release boolean, lease_ms double precision, next_run_ms double precision, clear_token varchar, events jsonb)
+       ), u AS (
+         UPDATE saga_instances s SET
+           status = b.status, current_step = b.current_step, steps = b.steps, error = b.error, compensation_cause = b.cause,
+           deadline_handled_at = CASE WHEN b.deadline_handled THEN coalesce(s.deadline_handled_at, now()) ELSE NULL END,
+           finished_at = CASE WHEN b.finished THEN coalesce(s.finished_at, now()) ELSE NULL END,
+           owner_id = CASE WHEN b.release THEN NULL ELSE s.owner_id END,
+           lease_expires_at = CASE WHEN b.release THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
+           next_run_at = CASE WHEN NOT b.release THEN s.next_run_at
+                              WHEN b.next_run_ms IS NULL THEN NULL
+                              ELSE now() + ${ms('b.next_run_ms')} END,
+           pending_request = CASE WHEN s.pending_request->>'token' = b.clear_token THEN NULL ELSE s.pending_request END,
+           updated_at = now(),
+           stuck_since = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT b.finished THEN s.stuck_since ELSE NULL END,
+           stuck_reason = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT b.finished THEN s.stuck_reason ELSE NULL END
+         FROM b WHERE s.id = b.id AND s.fence = b.fence AND s.owner_id = b.owner
+         RETURNING s.id, s.pending_request, b.events
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM u CROSS JOIN LATERAL ROWS FROM (
+           jsonb_to_recordset(u.events) AS (type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)
+         ) WITH ORDINALITY AS x(type, step, attempt, actor, reason, error, data, n)
+         ORDER BY u.id, x.n
+       )
+       SELECT id, pending_request FROM u`,
+      [JSON.stringify(rows)],
+    );
+    const results = new Map<string, CheckpointResult>();
+    for (const row of updated) results.set(row.id, { ok: true, request: row.pending_request ?? null });
+    return results;
   }
 
   async claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
@@ -267,14 +369,15 @@ export class TypeOrmSagaStore extends SagaStore {
 
   async renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]> {
     if (!sagas.length) return [];
+    const sorted = [...sagas].sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1));
     const { rows } = await this.sql.query(
       `WITH u AS (
-         UPDATE saga_instances s SET lease_expires_at = now() + ${ms('$2')}, next_run_at = now() + ${ms('$2')}
+         UPDATE saga_instances s SET lease_expires_at = now() + ${ms('$2')}
          FROM unnest($3::uuid[], $4::bigint[]) AS r(id, fence)
          WHERE s.id = r.id AND s.fence = r.fence AND s.owner_id = $1
          RETURNING s.id, s.fence, s.pending_request
        ) SELECT * FROM u`,
-      [ownerId, leaseMs, sagas.map((s) => s.sagaId), sagas.map((s) => s.fence)],
+      [ownerId, leaseMs, sorted.map((s) => s.sagaId), sorted.map((s) => s.fence)],
     );
     return rows.map((row) => ({ sagaId: row.id, fence: Number(row.fence), request: row.pending_request ?? null }));
   }

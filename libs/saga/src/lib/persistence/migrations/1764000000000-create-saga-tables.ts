@@ -1,6 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Creates the saga tables and the indexes the claim, list and stuck queries use. */
+/**
+ * Creates the saga tables and the indexes the claim, list and stuck queries use. A checkpoint of a
+ * running saga changes no indexed column, so PostgreSQL can update the row in place (HOT, with the
+ * room fillfactor leaves); the history has no foreign key, to keep its appends cheap (rows are
+ * written only in the same statement as their saga's row).
+ */
 export class CreateSagaTables1764000000000 implements MigrationInterface {
   name = 'CreateSagaTables1764000000000';
 
@@ -29,7 +34,7 @@ export class CreateSagaTables1764000000000 implements MigrationInterface {
         finished_at timestamptz,
         stuck_since timestamptz,
         stuck_reason varchar(40)
-      )`);
+      ) WITH (fillfactor = 80)`);
     await queryRunner.query(`CREATE UNIQUE INDEX ux_saga_instances_idempotency_key ON saga_instances (idempotency_key)`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_created ON saga_instances (created_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_status_created ON saga_instances (status, created_at DESC, id DESC)`);
@@ -37,12 +42,12 @@ export class CreateSagaTables1764000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX ix_saga_instances_next_run ON saga_instances (next_run_at) WHERE next_run_at IS NOT NULL`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_stuck ON saga_instances (stuck_since) WHERE stuck_since IS NOT NULL`);
     await queryRunner.query(
-      `CREATE INDEX ix_saga_instances_active_updated ON saga_instances (updated_at) WHERE status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')`,
+      `CREATE INDEX ix_saga_instances_active ON saga_instances (status) WHERE status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')`,
     );
     await queryRunner.query(`
       CREATE TABLE saga_events (
         id bigserial PRIMARY KEY,
-        saga_id uuid NOT NULL REFERENCES saga_instances (id) ON DELETE CASCADE,
+        saga_id uuid NOT NULL,
         at timestamptz NOT NULL DEFAULT now(),
         type varchar(40) NOT NULL,
         step varchar(200),

@@ -1,0 +1,117 @@
+/**
+ * Builds and starts the api from an `ApiConfig`: shared by `main.ts` and the tests, so both run the
+ * same app. Order matters: the embedded database (when there is no DATABASE_URL) must serve before
+ * Nest connects, and stops only after Nest has closed its pool.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { Logger, RequestMethod, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import type { ApiConfig } from './config/api-config.js';
+import { defaultDashboardDir, serveDashboard } from './dashboard/dashboard-static.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import { setupOpenApi } from './docs/openapi.js';
+import { ApiException } from './http/api.exception.js';
+import { AppLogger } from './logging/app-logger.js';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  /** The port the server listens on (the chosen one when the config said 0). */
+  port: number;
+  /** `http://<host>:<port>` to reach it from this machine. */
+  url: string;
+  /** The PostgreSQL URL in use (the embedded server's when DATABASE_URL was unset). */
+  databaseUrl: string;
+  /** True when the dashboard files were found. */
+  dashboardBuilt: boolean;
+  /** Stops the server, the engine and, if embedded, the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The dashboard is opened with `?token=` in its URL: never send that URL on as a Referer, and do not
+ * let other sites frame the pages that carry operator actions.
+ */
+function securityHeaders(_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void): void {
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  next();
+}
+
+/** A body the JSON parser skipped (another content type) would reach handlers as nothing: refuse it. */
+function requireJsonBodies(
+  req: { method: string; headers: Record<string, string | string[] | undefined> },
+  _res: unknown,
+  next: (error?: unknown) => void,
+): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  const type = String(req.headers['content-type'] ?? '');
+  if ((length > 0 || chunked) && !/^application\/([\w.+-]*\+)?json\b/i.test(type) && req.method !== 'GET' && req.method !== 'HEAD') {
+    next(new ApiException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with "Content-Type: application/json".'));
+    return;
+  }
+  next();
+}
+
+export interface CreateAppOptions {
+  logger?: LoggerService;
+}
+
+export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? new AppLogger({ format: config.logFormat, level: config.logLevel });
+  Logger.overrideLogger(logger);
+  const boot = new Logger('Bootstrap');
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    boot.log(`No DATABASE_URL: starting the embedded PostgreSQL (PGlite) in ${config.dataDir}`);
+    embedded = await startEmbeddedPostgres(config.dataDir);
+    databaseUrl = embedded.url;
+  }
+
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, databaseUrl }), {
+      logger,
+      bodyParser: false,
+      abortOnError: false,
+    });
+    app.disable('x-powered-by');
+    app.use(securityHeaders);
+    // Only JSON bodies, and small ones: a bigger body is a 413 before any handler runs.
+    app.useBodyParser('json', { limit: config.bodyLimit });
+    app.use(requireJsonBodies);
+    app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+    setupOpenApi(app);
+    const { built } = serveDashboard(app, config.dashboardDir ?? defaultDashboardDir());
+    if (config.host) await app.listen(config.port, config.host);
+    else await app.listen(config.port);
+    const address = app.getHttpServer().address() as AddressInfo;
+    const host = !config.host || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const running = app;
+    let closed: Promise<void> | undefined;
+    return {
+      app: running,
+      port: address.port,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      databaseUrl,
+      dashboardBuilt: built,
+      close: () =>
+        (closed ??= (async () => {
+          try {
+            await running.close();
+          } finally {
+            await embedded?.stop();
+          }
+        })()),
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

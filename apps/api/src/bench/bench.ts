@@ -1,0 +1,262 @@
+/**
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W]`
+ *
+ * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
+ * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
+ * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up.
+ * Prints a table, then one JSON line with the figures. Statements are counted at the driver;
+ * commits come from pg_stat_database (PostgreSQL server) or equal the statements (embedded,
+ * where every statement is its own transaction).
+ */
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Logger, Module, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import pg from 'pg';
+import {
+  NonRetryableStepError,
+  SagaModule,
+  SagaRegistry,
+  SagaService,
+  SagaStep,
+  sagaEntities,
+  sagaMigrations,
+  type SagaLifecycleEvent,
+  type StepContext,
+} from '@nest-saga/saga';
+import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+
+const { values } = parseArgs({
+  options: {
+    sagas: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    'fail-rate': { type: 'string', default: '0' },
+    steps: { type: 'string', default: '4' },
+    warmup: { type: 'string' },
+    'keep-db': { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+
+const N = Number(values.sagas);
+const C = Number(values.concurrency);
+const FAIL_RATE = Number(values['fail-rate']);
+const S = Number(values.steps);
+const WARMUP = values.warmup !== undefined ? Number(values.warmup) : Math.min(200, Math.max(20, Math.floor(N / 10)));
+for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', S, 1], ['warmup', WARMUP, 0]] as const) {
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
+}
+if (!(FAIL_RATE >= 0 && FAIL_RATE <= 1)) throw new Error(`--fail-rate must be between 0 and 1 (got ${FAIL_RATE})`);
+if (FAIL_RATE > 0 && S < 3) throw new Error('--fail-rate needs --steps of at least 3 (the failing step is step 3)');
+
+interface BenchInput {
+  n: number;
+  fail?: boolean;
+}
+
+function makeSteps(count: number): Provider[] {
+  const classes: Provider[] = [];
+  for (let i = 1; i <= count; i++) {
+    const Step = class {
+      execute(input: BenchInput, ctx: StepContext) {
+        if (input.fail && ctx.stepIndex === 2) throw new NonRetryableStepError('simulated failure');
+        return { step: i, n: input.n };
+      }
+      compensate() {
+        return undefined;
+      }
+    };
+    Object.defineProperty(Step, 'name', { value: `BenchStep${i}` });
+    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000 })(Step);
+    classes.push(Step);
+  }
+  return classes;
+}
+
+/** Counts every statement the pool runs (the saga store's and anything else's). */
+function countStatements(pool: pg.Pool): { count: () => number } {
+  let n = 0;
+  const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    n++;
+    return original(...args);
+  };
+  return { count: () => n };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main() {
+  const serverUrl = process.env.DATABASE_URL;
+  let url: string;
+  let cleanup: () => Promise<void>;
+  let database: string;
+  if (serverUrl) {
+    const name = `saga_bench_${Date.now().toString(36)}`;
+    await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+    const u = new URL(serverUrl);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    const version = await withClient(url, (c) => c.query(`SHOW server_version`)).then((r) => r.rows[0].server_version as string);
+    database = `PostgreSQL ${version} (${u.host})`;
+    cleanup = async () => {
+      if (!values['keep-db']) await withClient(serverUrl, (c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`));
+    };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
+    const embedded = await startEmbeddedPostgres(dir);
+    url = embedded.url;
+    database = 'embedded PGlite';
+    cleanup = async () => {
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+
+  const steps = makeSteps(S);
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url,
+        entities: sagaEntities,
+        migrations: sagaMigrations,
+        migrationsRun: true,
+        logging: false,
+        extra: { max: serverUrl ? Math.min(Math.max(C, 4), 40) : 8 },
+      }),
+      ScheduleModule.forRoot(),
+      SagaModule.forRoot({ concurrency: Math.max(2 * C, 8), pollIntervalMs: 1_000, leaseMs: 30_000, disableStuckDetector: true }),
+    ],
+    providers: steps,
+  })
+  class BenchModule {}
+
+  Logger.overrideLogger(['error']);
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  const registry = app.get(SagaRegistry);
+  registry.define('bench', Array.from({ length: S }, (_, i) => `bench-${i + 1}`));
+  const sagas = app.get(SagaService);
+  const { DataSource } = await import('typeorm');
+  const ds = app.get(DataSource);
+  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  const statements = countStatements(pool);
+
+  const ends = new Map<string, (status: string) => void>();
+  const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
+    if (e.type === 'SAGA_COMPLETED' || e.type === 'SAGA_COMPENSATED' || e.type === 'SAGA_FAILED' || e.type === 'SAGA_CANCELLED') {
+      ends.get(e.sagaId)?.(e.status);
+    }
+  });
+
+  let failSeq = 0;
+  async function runOne(n: number): Promise<{ ms: number; status: string }> {
+    failSeq += FAIL_RATE;
+    const fail = failSeq >= 1;
+    if (fail) failSeq -= 1;
+    const t0 = performance.now();
+    let resolveEnd!: (status: string) => void;
+    const ended = new Promise<string>((r) => (resolveEnd = r));
+    const handle = await sagas.start('bench', { n, fail } satisfies BenchInput);
+    ends.set(handle.sagaId, resolveEnd);
+    // The saga may have ended before we registered: ask the store once in that case only.
+    const status = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r(''), 30_000))]);
+    ends.delete(handle.sagaId);
+    if (!status) throw new Error(`saga ${handle.sagaId} did not finish within 30 s`);
+    return { ms: performance.now() - t0, status };
+  }
+
+  async function runBatch(total: number): Promise<{ latencies: number[]; statuses: Map<string, number>; seconds: number }> {
+    const latencies: number[] = [];
+    const statuses = new Map<string, number>();
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: Math.min(C, total) }, async () => {
+        while (next < total) {
+          const r = await runOne(next++);
+          latencies.push(r.ms);
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        }
+      }),
+    );
+    return { latencies, statuses, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  const commitsOf = async () =>
+    serverUrl
+      ? withClient(url, (c) => c.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`)).then((r) => Number(r.rows[0].n))
+      : 0;
+
+  if (WARMUP > 0) await runBatch(WARMUP);
+  await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
+  const commits0 = await commitsOf();
+  const stmts0 = statements.count();
+  const { latencies, statuses, seconds } = await runBatch(N);
+  const stmts = statements.count() - stmts0;
+  await new Promise((r) => setTimeout(r, 1_200));
+  // Our own two reads of pg_stat_database are transactions too: take them off.
+  const commits = serverUrl ? (await commitsOf()) - commits0 - 1 : stmts;
+  latencies.sort((a, b) => a - b);
+  const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+
+  sub.unsubscribe();
+  await app.close();
+  await cleanup();
+
+  const result = {
+    sagas: N,
+    concurrency: C,
+    steps: S,
+    failRate: FAIL_RATE,
+    sagasPerSec: Math.round((N / seconds) * 10) / 10,
+    stepsPerSec: Math.round(((N * S) / seconds) * 10) / 10,
+    p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
+    p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
+    commitsPerSaga: Math.round((commits / N) * 100) / 100,
+    statementsPerSaga: Math.round((stmts / N) * 100) / 100,
+    rssMb,
+    database,
+    statuses: Object.fromEntries(statuses),
+    seconds: Math.round(seconds * 100) / 100,
+    node: process.version,
+  };
+  const rows: [string, string][] = [
+    ['database', database],
+    ['sagas × steps', `${N} × ${S} (fail rate ${FAIL_RATE}, warm-up ${WARMUP})`],
+    ['in flight', String(C)],
+    ['outcomes', Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['sagas/s', String(result.sagasPerSec)],
+    ['steps/s', String(result.stepsPerSec)],
+    ['latency p50 / p99 (ms)', `${result.p50Ms} / ${result.p99Ms}`],
+    ['commits per saga', String(result.commitsPerSaga)],
+    ['statements per saga', String(result.statementsPerSaga)],
+    ['RSS (MB)', String(rssMb)],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});

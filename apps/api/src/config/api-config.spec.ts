@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { AdminTokenRegistry, parseAdminTokens } from '../auth/admin-tokens.js';
+import { startupBanner } from '../startup-banner.js';
+import { loadConfig } from './api-config.js';
+
+describe('loadConfig', () => {
+  it('defaults to port 3000, the embedded database in ./.data, the demo on and a generated operator token', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe(`${process.cwd()}/.data`);
+    expect(config.demo).toBe(true);
+    expect(config.generatedToken).toBe(true);
+    expect(config.adminTokens).toHaveLength(1);
+    expect(config.adminTokens[0].role).toBe('operator');
+    expect(config.adminTokens[0].token.length).toBeGreaterThanOrEqual(24);
+    expect(loadConfig({}).adminTokens[0].token).not.toBe(config.adminTokens[0].token);
+  });
+
+  it('reads PORT, DATABASE_URL, SAGA_DEMO, SAGA_ADMIN_TOKENS and LOG_FORMAT', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u@db:5432/x',
+      SAGA_DEMO: 'false',
+      SAGA_ADMIN_TOKENS: 'viewer:viewer-token-1, operator:op:with:colons',
+      LOG_FORMAT: 'json',
+      SAGA_POLL_INTERVAL_MS: '200',
+    });
+    expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://u@db:5432/x', demo: false, logFormat: 'json', generatedToken: false });
+    expect(config.adminTokens).toEqual([
+      { role: 'viewer', token: 'viewer-token-1' },
+      { role: 'operator', token: 'op:with:colons' },
+    ]);
+    expect(config.sagaOptions).toEqual({ pollIntervalMs: 200 });
+  });
+
+  it('refuses malformed settings with a message that says what is expected', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT must be an integer/);
+    expect(() => loadConfig({ SAGA_DEMO: 'maybe' })).toThrow(/SAGA_DEMO must be true or false/);
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+    expect(() => parseAdminTokens('admin:some-long-token')).toThrow(/viewer:<token>/);
+    expect(() => parseAdminTokens('operator:short')).toThrow(/shorter than 8/);
+    expect(() => parseAdminTokens('operator')).toThrow(/viewer:<token>/);
+  });
+});
+
+describe('admin tokens', () => {
+  it('finds the role of a token and nothing for others', () => {
+    const registry = new AdminTokenRegistry(parseAdminTokens('viewer:viewer-token-1,operator:operator-token-1'));
+    expect(registry.roleOf('viewer-token-1')).toBe('viewer');
+    expect(registry.roleOf('operator-token-1')).toBe('operator');
+    expect(registry.roleOf('operator-token-')).toBeUndefined();
+    expect(registry.roleOf('')).toBeUndefined();
+  });
+});
+
+describe('startup banner', () => {
+  it('prints the dashboard URL with the generated operator token', () => {
+    const config = loadConfig({ PORT: '3000' });
+    const { log } = startupBanner(config, { port: 3000, dashboardBuilt: true });
+    expect(log).toContain(
+      `Dashboard (operator token made at start; set SAGA_ADMIN_TOKENS to choose tokens): http://localhost:3000/?token=${config.adminTokens[0].token}`,
+    );
+  });
+
+  it('never prints a token that was configured', () => {
+    const config = loadConfig({ PORT: '3000', SAGA_ADMIN_TOKENS: 'operator:configured-token-1' });
+    const { log, warn } = startupBanner(config, { port: 4100, dashboardBuilt: false });
+    expect(log.join('\n')).not.toContain('configured-token-1');
+    expect(log).toContain('Dashboard: http://localhost:4100/');
+    expect(warn.join('\n')).toContain('npm run build');
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The four steps of the demo `order` saga. Each effect is keyed by `ctx.idempotencyKey` (the same in
+ * every attempt and in `compensate`), so an attempt that runs again after a crash or a timeout finds
+ * the row the earlier one wrote instead of writing a second. Stock and reservation rows change in
+ * one transaction (or one statement), so the ledger balances at every moment.
+ */
+import { InjectDataSource } from '@nestjs/typeorm';
+import { NonRetryableStepError, SagaStep, type SagaStepHandler, type StepContext } from '@nest-saga/saga';
+import { DataSource } from 'typeorm';
+import { DemoSimulator } from './demo-simulator.service.js';
+import { quantitiesBySku, type OrderInput } from './order-input.js';
+
+/** At least 3 attempts and a first retry within 200 ms (SPEC §6), for steps and compensations. */
+const DEMO_RETRY = { maxAttempts: 3, initialDelayMs: 100, backoffCoefficient: 2, maxDelayMs: 1_000, jitter: 0.2 };
+const DEMO_STEP_OPTIONS = { timeoutMs: 10_000, retry: DEMO_RETRY, compensationTimeoutMs: 10_000, compensationRetry: DEMO_RETRY };
+
+export interface InventoryCheck {
+  available: Record<string, number>;
+}
+export interface ReservationResult {
+  reservationKey: string;
+  items: { sku: string; qty: number }[];
+}
+export interface PaymentResult {
+  paymentId: string;
+  amount: number;
+}
+export interface ShipmentResult {
+  shipmentId: string;
+}
+
+@SagaStep('check-inventory', DEMO_STEP_OPTIONS)
+export class CheckInventoryStep implements SagaStepHandler<OrderInput, InventoryCheck> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly simulator: DemoSimulator,
+  ) {}
+
+  async execute(input: OrderInput, ctx: StepContext): Promise<InventoryCheck> {
+    await this.simulator.beforeExecute(input, ctx);
+    const wanted = quantitiesBySku(input.items);
+    const rows: { sku: string; available: number }[] = await this.db.query(
+      `SELECT "sku", "available" FROM "demo_stock" WHERE "sku" = ANY($1::varchar[])`,
+      [wanted.map(([sku]) => sku)],
+    );
+    const available = Object.fromEntries(rows.map((r) => [r.sku, Number(r.available)]));
+    for (const [sku, qty] of wanted) {
+      if (!(sku in available)) throw new NonRetryableStepError(`Unknown SKU "${sku}": the demo stocks ITEM1, ITEM2 and ITEM3.`);
+      if (available[sku] < qty) throw new NonRetryableStepError(`Not enough ${sku}: ${qty} wanted, ${available[sku]} available.`);
+    }
+    return { available };
+  }
+}
+
+@SagaStep('reserve-inventory', DEMO_STEP_OPTIONS)
+export class ReserveInventoryStep implements SagaStepHandler<OrderInput, ReservationResult> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly simulator: DemoSimulator,
+  ) {}
+
+  async execute(input: OrderInput, ctx: StepContext): Promise<ReservationResult> {
+    await this.simulator.beforeExecute(input, ctx);
+    const wanted = quantitiesBySku(input.items);
+    await this.db.transaction(async (tx) => {
+      // SKUs in sorted order: two sagas locking the same stock rows cannot deadlock.
+      for (const [sku, qty] of wanted) {
+        const inserted: unknown[] = await tx.query(
+          `INSERT INTO "demo_reservations" ("saga_id", "order_id", "sku", "qty", "status", "idempotency_key")
+           VALUES ($1, $2, $3, $4, 'HELD', $5)
+           ON CONFLICT ("idempotency_key", "sku") DO NOTHING RETURNING "id"`,
+          [ctx.sagaId, input.orderId, sku, qty, ctx.idempotencyKey],
+        );
+        if (inserted.length === 0) continue; // an earlier attempt reserved it
+        const taken: unknown[] = await tx.query(
+          `UPDATE "demo_stock" SET "available" = "available" - $2, "updated_at" = now()
+           WHERE "sku" = $1 AND "available" >= $2 RETURNING "sku"`,
+          [sku, qty],
+        );
+        if (taken.length === 0) throw new NonRetryableStepError(`Not enough ${sku} left to reserve ${qty}.`);
+      }
+    });
+    return { reservationKey: ctx.idempotencyKey, items: wanted.map(([sku, qty]) => ({ sku, qty })) };
+  }
+
+  /** Releases the holds and returns their stock, in one statement. */
+  async compensate(input: OrderInput, _output: ReservationResult | undefined, ctx: StepContext): Promise<void> {
+    await this.simulator.beforeCompensate(input, ctx);
+    // A CONSUMED hold here means the shipment's compensation was resolved by hand: release it too.
+    await this.db.query(
+      `WITH released AS (
+         UPDATE "demo_reservations" SET "status" = 'RELEASED', "updated_at" = now()
+         WHERE "idempotency_key" = $1 AND "status" IN ('HELD', 'CONSUMED')
+         RETURNING "sku", "qty"
+       )
+       UPDATE "demo_stock" AS s SET "available" = s."available" + r.qty, "updated_at" = now()
+       FROM (SELECT "sku", SUM("qty")::integer AS qty FROM released GROUP BY "sku") AS r
+       WHERE s."sku" = r."sku"`,
+      [ctx.idempotencyKey],
+    );
+  }
+}
+
+@SagaStep('process-payment', DEMO_STEP_OPTIONS)
+export class ProcessPaymentStep implements SagaStepHandler<OrderInput, PaymentResult> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly simulator: DemoSimulator,
+  ) {}
+
+  async execute(input: OrderInput, ctx: StepContext): Promise<PaymentResult> {
+    await this.simulator.beforeExecute(input, ctx);
+    // One payment row per order: ours again (same key), or a refunded one taken over.
+    const rows: { id: string; amount: string }[] = await this.db.query(
+      `INSERT INTO "demo_payments" ("order_id", "saga_id", "amount", "status", "idempotency_key")
+       VALUES ($1, $2, $3, 'CHARGED', $4)
+       ON CONFLICT ("order_id") DO UPDATE
+         SET "saga_id" = EXCLUDED."saga_id", "amount" = EXCLUDED."amount", "status" = 'CHARGED',
+             "idempotency_key" = EXCLUDED."idempotency_key", "updated_at" = now()
+         WHERE "demo_payments"."idempotency_key" = EXCLUDED."idempotency_key" OR "demo_payments"."status" = 'REFUNDED'
+       RETURNING "id", "amount"`,
+      [input.orderId, ctx.sagaId, input.totalAmount, ctx.idempotencyKey],
+    );
+    if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" is already charged by another saga.`);
+    return { paymentId: rows[0].id, amount: Number(rows[0].amount) };
+  }
+
+  async compensate(input: OrderInput, _output: PaymentResult | undefined, ctx: StepContext): Promise<void> {
+    await this.simulator.beforeCompensate(input, ctx);
+    await this.db.query(
+      `UPDATE "demo_payments" SET "status" = 'REFUNDED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CHARGED'`,
+      [ctx.idempotencyKey],
+    );
+  }
+}
+
+@SagaStep('create-shipment', DEMO_STEP_OPTIONS)
+export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentResult> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly simulator: DemoSimulator,
+  ) {}
+
+  async execute(input: OrderInput, ctx: StepContext): Promise<ShipmentResult> {
+    await this.simulator.beforeExecute(input, ctx);
+    return this.db.transaction(async (tx) => {
+      const rows: { id: string }[] = await tx.query(
+        `INSERT INTO "demo_shipments" ("order_id", "saga_id", "status", "idempotency_key")
+         VALUES ($1, $2, 'CREATED', $3)
+         ON CONFLICT ("order_id") DO UPDATE
+           SET "saga_id" = EXCLUDED."saga_id", "status" = 'CREATED', "idempotency_key" = EXCLUDED."idempotency_key", "updated_at" = now()
+           WHERE "demo_shipments"."idempotency_key" = EXCLUDED."idempotency_key" OR "demo_shipments"."status" = 'CANCELLED'
+         RETURNING "id"`,
+        [input.orderId, ctx.sagaId, ctx.idempotencyKey],
+      );
+      if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" already has a shipment from another saga.`);
+      await tx.query(
+        `UPDATE "demo_reservations" SET "status" = 'CONSUMED', "updated_at" = now() WHERE "saga_id" = $1 AND "status" = 'HELD'`,
+        [ctx.sagaId],
+      );
+      return { shipmentId: rows[0].id };
+    });
+  }
+
+  /** Cancels the shipment and puts its stock back on hold (reserve-inventory's compensation releases it). */
+  async compensate(input: OrderInput, _output: ShipmentResult | undefined, ctx: StepContext): Promise<void> {
+    await this.simulator.beforeCompensate(input, ctx);
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE "demo_shipments" SET "status" = 'CANCELLED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CREATED'`,
+        [ctx.idempotencyKey],
+      );
+      await tx.query(
+        `UPDATE "demo_reservations" SET "status" = 'HELD', "updated_at" = now() WHERE "saga_id" = $1 AND "status" = 'CONSUMED'`,
+        [ctx.sagaId],
+      );
+    });
+  }
+}
+
+export const ORDER_STEP_CLASSES = [CheckInventoryStep, ReserveInventoryStep, ProcessPaymentStep, CreateShipmentStep];

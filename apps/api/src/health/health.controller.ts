@@ -1,0 +1,25 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { SagaService } from '@nest-saga/saga';
+import { Public } from '../auth/roles.decorator.js';
+import { HealthModel } from '../docs/api-models.js';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly sagas: SagaService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Liveness and database reachability; needs no token.' })
+  @ApiOkResponse({ type: HealthModel })
+  @ApiServiceUnavailableResponse({ type: HealthModel, description: 'The database cannot be reached.' })
+  async health(@Res({ passthrough: true }) res: { status(code: number): unknown }): Promise<HealthModel> {
+    const up = await this.sagas.isDatabaseUp().catch(() => false);
+    if (!up) {
+      res.status(503);
+      return { status: 'error', database: 'down' };
+    }
+    return { status: 'ok', database: 'up' };
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/roles.decorator.js';
+import { SagaMetricsService } from './saga-metrics.service.js';
+
+/** Served at `/metrics` (outside `/api`), where Prometheus looks by default. */
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: SagaMetricsService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format); needs no token.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text', schema: { type: 'string' } })
+  async scrape(@Res({ passthrough: true }) res: { setHeader(name: string, value: string): void }): Promise<string> {
+    const body = await this.metrics.metrics();
+    res.setHeader('Content-Type', this.metrics.contentType);
+    return body;
+  }
+}

@@ -1,0 +1,53 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { makeDefinition, makeStepDefinition } from '../../testing/fixtures';
+import { renderApp } from '../../testing/render';
+
+describe('definitions', () => {
+  it('lists each saga with its ordered steps, compensations, timeouts and retry policies', async () => {
+    const definition = makeDefinition({
+      steps: [
+        makeStepDefinition('check-inventory', { hasCompensation: false }),
+        makeStepDefinition('process-payment', { timeoutMs: 5_000, onFailure: 'pause' }),
+      ],
+    });
+    renderApp('/definitions', { definitions: [definition] });
+
+    const card = await screen.findByRole('article', { name: 'order' });
+    expect(within(card).getByText(/version 1 · 2 steps · deadline 10m, then compensate/)).toBeTruthy();
+    const rows = within(card).getAllByRole('row').slice(1);
+    expect(within(rows[0]!).getByText('check-inventory')).toBeTruthy();
+    expect(within(rows[0]!).getByText('none')).toBeTruthy();
+    expect(within(rows[1]!).getByText('yes')).toBeTruthy();
+    expect(within(rows[1]!).getByText('5 s')).toBeTruthy();
+    expect(within(rows[1]!).getByText('3 attempts · backoff 200 ms ×2, max 5 s · jitter 20%')).toBeTruthy();
+    expect(within(rows[1]!).getByText('pause')).toBeTruthy();
+    expect(within(card).getByRole('link', { name: 'View sagas' }).getAttribute('href')).toBe('/sagas?name=order');
+  });
+
+  it('lets an operator start a saga and opens it', async () => {
+    const { user, api, location } = renderApp('/definitions');
+    await user.click(await screen.findByRole('button', { name: 'Start a saga…' }));
+    const dialog = screen.getByRole('dialog');
+    const input = within(dialog).getByLabelText('Input (JSON)');
+
+    await user.clear(input);
+    await user.type(input, '{{ "orderId": ');
+    await user.click(within(dialog).getByRole('button', { name: 'Start saga' }));
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/not valid JSON/);
+    expect(api.requestsTo('/api/sagas', 'POST')).toHaveLength(0);
+
+    await user.type(input, '"o-9" }');
+    await user.type(within(dialog).getByLabelText(/Idempotency key/), 'o-9');
+    await user.click(within(dialog).getByRole('button', { name: 'Start saga' }));
+
+    await waitFor(() => expect(location().pathname).toBe('/sagas/started-1'));
+    expect(api.requestsTo('/api/sagas', 'POST')[0]?.body).toEqual({ name: 'order', input: { orderId: 'o-9' }, idempotencyKey: 'o-9' });
+  });
+
+  it('offers no start button to a viewer', async () => {
+    renderApp('/definitions', { role: 'viewer' });
+    await screen.findByRole('article', { name: 'order' });
+    expect(screen.queryByRole('button', { name: 'Start a saga…' })).toBeNull();
+  });
+});

@@ -1,0 +1,4 @@
+export const definitionKeys = {
+  all: ['definitions'] as const,
+  list: () => [...definitionKeys.all, 'list'] as const,
+};

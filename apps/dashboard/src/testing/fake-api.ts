@@ -1,0 +1,232 @@
+/**
+ * A small in-memory fake of the admin API, mounted at the network boundary (global fetch). It keeps
+ * the real API's shapes: bearer auth, `{ statusCode, code, message }` errors, keyset paging,
+ * transition guards. Tests add `on(...)` handlers to answer one route differently.
+ */
+import {
+  canPerform,
+  canResolveStep,
+  SAGA_ACTIONS,
+  SAGA_STATUSES,
+  type AdminRole,
+  type ApiErrorBody,
+  type SagaAction,
+  type SagaDefinitionView,
+  type SagaDetail,
+  type SagaStats,
+  type SagaSummary,
+} from '@nest-saga/contracts';
+import { vi } from 'vitest';
+import { makeDefinition } from './fixtures';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  authorization: string | null;
+}
+
+export interface FakeResponse {
+  status: number;
+  body?: unknown;
+}
+
+type Handler = (request: RecordedRequest, params: Record<string, string>) => FakeResponse | Promise<FakeResponse>;
+
+export interface FakeApiOptions {
+  /** Tokens the fake accepts and their roles. */
+  tokens?: Record<string, AdminRole>;
+  sagas?: SagaDetail[];
+  definitions?: SagaDefinitionView[];
+  stats?: SagaStats;
+}
+
+export const TEST_TOKEN = 'operator-token';
+export const VIEWER_TOKEN = 'viewer-token';
+
+function error(statusCode: number, code: string, message: string, field?: string): FakeResponse {
+  const body: ApiErrorBody = { statusCode, code, message, ...(field ? { field } : {}) };
+  return { status: statusCode, body };
+}
+
+function summaryOf(detail: SagaDetail): SagaSummary {
+  const { input: _i, steps: _s, events: _e, lease: _l, nextRunAt: _n, compensationCause: _c, pendingRequest: _p, ...summary } = detail;
+  return summary;
+}
+
+function computeStats(sagas: SagaDetail[]): SagaStats {
+  const byStatus = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as SagaStats['byStatus'];
+  const byName: SagaStats['byName'] = {};
+  for (const saga of sagas) {
+    byStatus[saga.status] += 1;
+    const counts = (byName[saga.name] ??= {});
+    counts[saga.status] = (counts[saga.status] ?? 0) + 1;
+  }
+  return { total: sagas.length, byStatus, byName, stuck: sagas.filter((s) => s.stuckSince).length };
+}
+
+const ACTION_TARGET: Record<SagaAction, (saga: SagaDetail) => SagaDetail['status']> = {
+  cancel: () => 'COMPENSATING',
+  compensate: () => 'COMPENSATING',
+  retry: (saga) => (saga.status === 'FAILED' ? 'COMPENSATING' : 'RUNNING'),
+  pause: () => 'PAUSED',
+  resume: () => 'RUNNING',
+};
+
+export function createFakeApi(options: FakeApiOptions = {}) {
+  const tokens = options.tokens ?? { [TEST_TOKEN]: 'operator', [VIEWER_TOKEN]: 'viewer' };
+  const state = {
+    sagas: [...(options.sagas ?? [])],
+    definitions: options.definitions ?? [makeDefinition()],
+    stats: options.stats,
+  };
+  const requests: RecordedRequest[] = [];
+  const overrides: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [];
+
+  const compile = (path: string) => {
+    const keys: string[] = [];
+    const source = path.replace(/:([a-zA-Z]+)/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+    return { pattern: new RegExp(`^${source}$`), keys };
+  };
+
+  const routes: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [];
+  const route = (method: string, path: string, handler: Handler) => routes.push({ method, ...compile(path), handler });
+
+  const roleOf = (request: RecordedRequest): AdminRole | null => {
+    const token = request.authorization?.replace(/^Bearer /, '') ?? '';
+    return tokens[token] ?? null;
+  };
+  const find = (id: string) => state.sagas.find((s) => s.id === id);
+
+  route('GET', '/api/whoami', (request) => ({ status: 200, body: { role: roleOf(request) } }));
+  route('GET', '/api/stats', () => ({ status: 200, body: state.stats ?? computeStats(state.sagas) }));
+  route('GET', '/api/saga-definitions', () => ({ status: 200, body: state.definitions }));
+  route('GET', '/api/sagas', ({ query }) => {
+    const statuses = query.getAll('status');
+    const name = query.get('name');
+    const q = query.get('q');
+    const limit = Number(query.get('limit') ?? 50);
+    const cursor = query.get('cursor');
+    let items = state.sagas.filter(
+      (s) =>
+        (statuses.length === 0 || statuses.includes(s.status)) &&
+        (!name || s.name === name) &&
+        (query.get('stuck') !== 'true' || s.stuckSince) &&
+        (!q || s.id === q || s.idempotencyKey === q),
+    );
+    if (cursor) {
+      const index = items.findIndex((s) => s.id === cursor);
+      items = index === -1 ? [] : items.slice(index + 1);
+    }
+    const page = items.slice(0, limit);
+    return { status: 200, body: { items: page.map(summaryOf), nextCursor: items.length > limit ? page.at(-1)!.id : null } };
+  });
+  route('GET', '/api/sagas/:id', (_r, { id }) => {
+    const saga = find(id!);
+    return saga ? { status: 200, body: saga } : error(404, 'SAGA_NOT_FOUND', `Saga "${id}" was not found`);
+  });
+  route('POST', '/api/sagas/:id/:action', (request, { id, action }) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    const saga = find(id!);
+    if (!saga) return error(404, 'SAGA_NOT_FOUND', `Saga "${id}" was not found`);
+    if (!(SAGA_ACTIONS as readonly string[]).includes(action!)) return error(404, 'NOT_FOUND', 'No such action');
+    const act = action as SagaAction;
+    if (!canPerform(act, saga.status)) {
+      return error(409, 'INVALID_SAGA_TRANSITION', `Cannot ${act} saga "${saga.id}" in status ${saga.status}`);
+    }
+    const next: SagaDetail = { ...saga, status: ACTION_TARGET[act](saga) };
+    state.sagas = state.sagas.map((s) => (s.id === saga.id ? next : s));
+    return { status: 202, body: next };
+  });
+  route('POST', '/api/sagas/:id/steps/:step/resolve', (request, { id, step }) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    const saga = find(id!);
+    if (!saga) return error(404, 'SAGA_NOT_FOUND', `Saga "${id}" was not found`);
+    const reason = (request.body as { reason?: unknown } | null)?.reason;
+    if (typeof reason !== 'string' || !reason.trim()) return error(400, 'VALIDATION_FAILED', 'reason is required', 'reason');
+    const target = saga.steps.find((s) => s.name === step);
+    if (!target) return error(404, 'SAGA_STEP_NOT_FOUND', `No step "${step}"`);
+    if (!canResolveStep(saga.status, target.status)) return error(409, 'INVALID_SAGA_TRANSITION', `Cannot resolve step "${step}"`);
+    const next: SagaDetail = {
+      ...saga,
+      status: 'COMPENSATED',
+      steps: saga.steps.map((s) => (s.name === step ? { ...s, status: 'COMPENSATED', compensation: { ...s.compensation, status: 'RESOLVED' } } : s)),
+    };
+    state.sagas = state.sagas.map((s) => (s.id === saga.id ? next : s));
+    return { status: 202, body: next };
+  });
+  route('POST', '/api/sagas', (request) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    const body = request.body as { name?: string; input?: unknown; idempotencyKey?: string };
+    const definition = state.definitions.find((d) => d.name === body.name);
+    if (!definition) return error(404, 'SAGA_DEFINITION_NOT_FOUND', `No saga named "${body.name}"`);
+    const now = new Date().toISOString();
+    const summary: SagaSummary = {
+      id: `started-${state.sagas.length + 1}`,
+      name: definition.name,
+      status: 'PENDING',
+      idempotencyKey: body.idempotencyKey ?? null,
+      currentStep: definition.steps[0]?.name ?? null,
+      currentStepIndex: 0,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      deadlineAt: null,
+      stuckSince: null,
+      stuckReason: null,
+      error: null,
+    };
+    return { status: 201, body: summary };
+  });
+
+  const fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://dashboard.test');
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init.headers);
+    const request: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : null,
+      authorization: headers.get('authorization'),
+    };
+    requests.push(request);
+    const respond = ({ status, body }: FakeResponse) =>
+      new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+    if (!roleOf(request)) return respond(error(401, 'UNAUTHORIZED', 'Missing or invalid bearer token'));
+    for (const candidate of [...overrides, ...routes]) {
+      if (candidate.method !== method) continue;
+      const match = candidate.pattern.exec(url.pathname);
+      if (!match) continue;
+      const params = Object.fromEntries(candidate.keys.map((key, i) => [key, decodeURIComponent(match[i + 1]!)]));
+      return respond(await candidate.handler(request, params));
+    }
+    return respond(error(404, 'NOT_FOUND', `No route ${method} ${url.pathname}`));
+  });
+
+  return {
+    fetch,
+    state,
+    requests,
+    /** Answers one route differently from the default fake (checked before the defaults). */
+    on(method: 'GET' | 'POST', path: string, handler: Handler) {
+      overrides.unshift({ method, ...compile(path), handler });
+    },
+    /** Requests to a path (exact pathname), optionally of one method. */
+    requestsTo(path: string, method?: string) {
+      return requests.filter((r) => r.path === path && (!method || r.method === method));
+    },
+    install() {
+      vi.stubGlobal('fetch', fetch);
+      return this;
+    },
+  };
+}
+
+export type FakeApi = ReturnType<typeof createFakeApi>;
+export { error as apiError };

@@ -55,6 +55,23 @@ describe('ownership and fencing', () => {
   });
 });
 
+describe('operator requests across instances', () => {
+  it('an instance applies a cancel written through another instance within a poll interval', async () => {
+    const { db, sagas: owner, journal } = await setup({ leaseMs: 60_000 });
+    const apiOnly = await bootSagaApp(db.url, { imports: [FlowModule] }, { disableWorker: true, leaseMs: 60_000 });
+    apps.push(apiOnly);
+    const handle = await owner.start(FlowSaga, { script: { 'step-c': { delayMs: 20_000 } } });
+    await until(() => owner.get(handle.sagaId), (d) => d.currentStep === 'step-c', 'step-c running');
+    const accepted = await apiOnly.get(SagaService).cancel(handle.sagaId, { actor: 'ops', reason: 'wrong address' });
+    expect(accepted.status).toBe('RUNNING');
+    expect(accepted.pendingRequest).toMatchObject({ action: 'cancel', actor: 'ops', reason: 'wrong address' });
+    // Lease renewal would take 20 s; the owner's poll delivers it well before.
+    const done = await until(() => owner.get(handle.sagaId), (d) => d.status === 'CANCELLED', 'CANCELLED', 5_000);
+    expect(done.pendingRequest).toBeNull();
+    expect(journal.calls(handle.sagaId).filter((c) => c.startsWith('compensate'))).toEqual(['compensate:step-c', 'compensate:step-a']);
+  });
+});
+
 describe('stuck-saga detection', () => {
   it('reports each reason on constructed cases, leaves a scheduled retry alone, and recovers an expired lease', async () => {
     const { db, app, sagas } = await setup({ disableWorker: true, stuckAfterMs: 60_000 });

@@ -153,6 +153,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     this.polling = true;
     let next = this.options.pollIntervalMs;
     try {
+      if (this.runners.size) await this.deliverPendingRequests();
       const free = this.options.concurrency - this.runners.size;
       if (free > 0) {
         const limit = Math.min(free, 64);
@@ -180,6 +181,14 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       next = 0;
     }
     this.schedulePoll(next);
+  }
+
+  /** Requests written by other instances' operators reach our runners within one poll interval. */
+  private async deliverPendingRequests(): Promise<void> {
+    for (const row of await this.store.pendingRequests(this.options.instanceId)) {
+      const runner = this.runners.get(row.sagaId);
+      if (runner && runner.fence === row.fence && row.request) runner.onRequest(row.request);
+    }
   }
 
   private async renewLeases(): Promise<void> {

@@ -160,6 +160,12 @@ export class InMemorySagaStore extends SagaStore {
     return out;
   }
 
+  async pendingRequests(ownerId: string): Promise<LeaseRenewal[]> {
+    return [...this.sagas.values()]
+      .filter((r) => r.request !== null && r.ownerId === ownerId)
+      .map((r) => ({ sagaId: r.id, fence: r.fence, request: clone(r.request) }));
+  }
+
   async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
     for (const { sagaId, fence } of sagas) {
       const rec = this.sagas.get(sagaId);

@@ -102,6 +102,8 @@ export abstract class SagaStore {
   abstract claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null>;
   /** Extends the leases this instance still holds; sagas missing from the result are lost. */
   abstract renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]>;
+  /** Operator requests waiting on sagas this instance owns (so it applies them within a poll). */
+  abstract pendingRequests(ownerId: string): Promise<LeaseRenewal[]>;
   /** Gives sagas back (graceful shutdown) so any instance can continue them at once. */
   abstract releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void>;
   /**

@@ -382,6 +382,14 @@ export class TypeOrmSagaStore extends SagaStore {
     return rows.map((row) => ({ sagaId: row.id, fence: Number(row.fence), request: row.pending_request ?? null }));
   }
 
+  async pendingRequests(ownerId: string): Promise<LeaseRenewal[]> {
+    const { rows } = await this.sql.query(
+      `SELECT id, fence, pending_request FROM saga_instances WHERE pending_request IS NOT NULL AND owner_id = $1`,
+      [ownerId],
+    );
+    return rows.map((row) => ({ sagaId: row.id, fence: Number(row.fence), request: row.pending_request }));
+  }
+
   async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
     if (!sagas.length) return;
     await this.sql.query(

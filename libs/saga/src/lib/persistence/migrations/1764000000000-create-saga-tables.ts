@@ -40,6 +40,7 @@ export class CreateSagaTables1764000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX ix_saga_instances_status_created ON saga_instances (status, created_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_name_created ON saga_instances (name, created_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_next_run ON saga_instances (next_run_at) WHERE next_run_at IS NOT NULL`);
+    await queryRunner.query(`CREATE INDEX ix_saga_instances_requests ON saga_instances (owner_id) WHERE pending_request IS NOT NULL`);
     await queryRunner.query(`CREATE INDEX ix_saga_instances_stuck ON saga_instances (stuck_since) WHERE stuck_since IS NOT NULL`);
     await queryRunner.query(
       `CREATE INDEX ix_saga_instances_active ON saga_instances (status) WHERE status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')`,

@@ -132,7 +132,7 @@ describe('several app instances on one database', () => {
     const url = privatePg.url.replace(/\/postgres$/, '/sagas');
     await prepareAttemptLog(url);
     workers.push(await startWorker(url, 'node-1', WORKER_ENV));
-    workers.push(await startWorker(url, 'node-2', { ...WORKER_ENV, START_SAGAS: '100', START_INPUT: JSON.stringify({ delays: { 'work-2': 30, 'work-3': 30 } }) }));
+    workers.push(await startWorker(url, 'node-2', { ...WORKER_ENV, START_SAGAS: '100', START_INPUT: JSON.stringify({ delays: { 'work-2': 250, 'work-3': 250 } }) }));
     await until(
       () => withClient(url, (c) => c.query(`SELECT count(*)::int AS n FROM saga_events WHERE type = 'STEP_SUCCEEDED'`)),
       (r) => r.rows[0].n >= 20,

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { SagaService, SagaStuckDetector } from '../src/index.js';
+import { SagaService, SagaStore, SagaStuckDetector } from '../src/index.js';
 import { bootSagaApp, until } from './support/saga-app.js';
 import { FlowModule, FlowSaga, Journal } from './support/flow.fixtures.js';
 import { withClient } from './support/processes.js';
@@ -52,6 +52,40 @@ describe('ownership and fencing', () => {
     apps.push(second);
     const done = await until(() => second.get(SagaService).get(handle.sagaId), (d) => d.status === 'COMPLETED', 'COMPLETED on the second instance');
     expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('durable retries and definition versions', () => {
+  it('releases a saga during a long retry wait; any instance resumes it when the retry is due', async () => {
+    const { db, sagas } = await setup({ holdRetryUpToMs: 5 });
+    const handle = await sagas.start(FlowSaga, { script: { 'step-b': { failTimes: 1 } } });
+    const done = await handle.result({ timeoutMs: 10_000 });
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps[1].attempts).toBe(2);
+    // The saga was handed back while it waited, then claimed again (a new fence).
+    expect(done.lease.fence).toBe(2);
+    const scheduled = done.events.find((e) => e.type === 'STEP_RETRY_SCHEDULED')!;
+    expect(scheduled.data).toMatchObject({ delayMs: expect.any(Number) });
+    const row = await withClient(db.url, (c) => c.query(`SELECT owner_id, next_run_at FROM saga_instances WHERE id = $1`, [handle.sagaId]));
+    expect(row.rows[0]).toMatchObject({ owner_id: null, next_run_at: null });
+  });
+
+  it('leaves alone a saga whose stored steps differ from the registered definition', async () => {
+    const { db, app } = await setup();
+    const store = app.get(SagaStore);
+    const id = crypto.randomUUID();
+    const steps = ['old-1', 'old-2'].map((name) => ({
+      name, status: 'PENDING' as const, attempts: 0, budgetStart: 0, error: null, startedAt: null, finishedAt: null, nextAttemptAt: null, outcomeUnknown: false,
+      compensation: { status: null, attempts: 0, budgetStart: 0, error: null, startedAt: null, finishedAt: null, nextAttemptAt: null },
+    }));
+    await store.insert({ id, name: 'flow', version: 0, status: 'PENDING', input: {}, idempotencyKey: null, steps, deadlineMs: null, ownerId: null, leaseMs: 1000 }, []);
+    const row = await until(
+      () => withClient(db.url, (c) => c.query(`SELECT status, steps, owner_id, fence, next_run_at > now() + interval '30 seconds' AS later FROM saga_instances WHERE id = $1`, [id])),
+      (r) => r.rows[0].fence === '1' && r.rows[0].owner_id === null,
+      'the saga to be claimed and put back',
+    );
+    expect(row.rows[0]).toMatchObject({ status: 'PENDING', later: true });
+    expect(row.rows[0].steps.map((s: any) => s.name)).toEqual(['old-1', 'old-2']);
   });
 });
 

@@ -109,4 +109,36 @@ describe('round trips', () => {
     const events = await Promise.all(ids.map((id) => store.getEvents(id)));
     expect(events.map((e) => e.length)).toEqual([1, 1, 1, 0, 1, 1]);
   });
+
+  it('writes concurrent starts together, and an idempotency key repeated inside one batch still makes one saga', async () => {
+    const statements: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pool = (app.get<DataSource>(getDataSourceToken() as string).driver as unknown as { master: any }).master;
+    const store = new TypeOrmSagaStore(
+      {
+        query: async (text: string, values?: unknown[]) => {
+          statements.push(text);
+          if (statements.length === 1) await gate;
+          return pool.query(text, values);
+        },
+      },
+      undefined,
+      { maxConcurrentBatches: 1 },
+    );
+    const start = (key: string | null) =>
+      store.insert(
+        { id: crypto.randomUUID(), name: 'flow', version: 1, status: 'PENDING', input: { key }, idempotencyKey: key, steps: [], deadlineMs: null, ownerId: null, leaseMs: 1_000 },
+        [{ type: 'SAGA_STARTED' }],
+      );
+    const suffix = Math.random().toString(36).slice(2);
+    const pending = [start(`first-${suffix}`), start(`a-${suffix}`), start(null), start(`b-${suffix}`), start(`b-${suffix}`)];
+    release();
+    const results = await Promise.all(pending);
+    expect(results.map((r) => r.created)).toEqual([true, true, true, true, false]);
+    expect(results[4].saga.id).toBe(results[3].saga.id);
+    expect(statements.filter((t) => t.includes('INSERT INTO saga_instances'))).toHaveLength(2);
+    const events = await Promise.all(results.slice(0, 4).map((r) => store.getEvents(r.saga.id)));
+    expect(events.map((e) => e.map((x) => x.type))).toEqual([['SAGA_STARTED'], ['SAGA_STARTED'], ['SAGA_STARTED'], ['SAGA_STARTED']]);
+  });
 });

@@ -15,6 +15,9 @@ import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { SagaRunner } from './saga.runner.js';
 
+/** How long a saga this instance cannot run (unknown name, other steps) waits before any instance claims it again. */
+const UNRUNNABLE_RETRY_MS = 60_000;
+
 @Injectable()
 export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SagaOrchestrator.name);
@@ -71,14 +74,14 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     const def = this.registry.find(saga.name);
     if (!def) {
       this.logger.error(`Saga "${saga.name}" (id=${saga.id}) is not registered in this instance; releasing it for an instance that knows it`);
-      void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }]).catch(() => undefined);
+      this.putBack(saga);
       return null;
     }
     if (def.steps.length !== saga.steps.length || def.steps.some((s, i) => s.name !== saga.steps[i].name)) {
       this.logger.error(
         `Saga "${saga.name}" (id=${saga.id}) was started with steps [${saga.steps.map((s) => s.name).join(', ')}] (version ${saga.version}) but this instance defines [${def.steps.map((s) => s.name).join(', ')}] (version ${def.version}); it is left untouched`,
       );
-      void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }]).catch(() => undefined);
+      this.putBack(saga);
       return null;
     }
     const runner = new SagaRunner(
@@ -95,6 +98,11 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       if (!this.stopped && this.backlog) this.schedulePoll(0);
     });
     return runner;
+  }
+
+  /** Gives back a saga this instance cannot run, and leaves it alone for a while (no claim loop). */
+  private putBack(saga: SagaRecord): void {
+    void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }], UNRUNNABLE_RETRY_MS).catch(() => undefined);
   }
 
   /**

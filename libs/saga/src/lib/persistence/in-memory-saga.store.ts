@@ -166,13 +166,13 @@ export class InMemorySagaStore extends SagaStore {
       .map((r) => ({ sagaId: r.id, fence: r.fence, request: clone(r.request) }));
   }
 
-  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
+  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[], delayMs = 0): Promise<void> {
     for (const { sagaId, fence } of sagas) {
       const rec = this.sagas.get(sagaId);
       if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
       rec.ownerId = null;
       rec.leaseExpiresAt = null;
-      rec.nextRunAt = this.now();
+      rec.nextRunAt = new Date(this.now().getTime() + delayMs);
     }
   }
 

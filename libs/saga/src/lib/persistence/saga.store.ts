@@ -104,8 +104,8 @@ export abstract class SagaStore {
   abstract renewLeases(ownerId: string, sagas: { sagaId: string; fence: number }[], leaseMs: number): Promise<LeaseRenewal[]>;
   /** Operator requests waiting on sagas this instance owns (so it applies them within a poll). */
   abstract pendingRequests(ownerId: string): Promise<LeaseRenewal[]>;
-  /** Gives sagas back (graceful shutdown) so any instance can continue them at once. */
-  abstract releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void>;
+  /** Gives sagas back so any instance can continue them (at once, or after `delayMs`). */
+  abstract releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[], delayMs?: number): Promise<void>;
   /**
    * Writes an operator request if the saga's status is one of `allowed` (checked in the same
    * statement) and makes the saga due now if no live owner holds it. Returns the row, or null.

@@ -8,6 +8,7 @@ import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import type { DataSource } from 'typeorm';
 import { SagaConfigurationError, SagaQueryError } from '../errors/saga.errors.js';
+import { GroupWriter } from './group-writer.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
 import {
   SagaStore,
@@ -125,7 +126,8 @@ export interface TypeOrmSagaStoreOptions {
 }
 
 export class TypeOrmSagaStore extends SagaStore {
-  private readonly options: Required<TypeOrmSagaStoreOptions>;
+  private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
+  private readonly inserts: GroupWriter<{ saga: NewSaga; events: NewSagaEvent[] }, { saga: SagaRecord; created: boolean }>;
 
   constructor(
     private readonly sql: SqlClient,
@@ -133,7 +135,10 @@ export class TypeOrmSagaStore extends SagaStore {
     options: TypeOrmSagaStoreOptions = {},
   ) {
     super();
-    this.options = { maxBatchSize: options.maxBatchSize ?? 256, maxConcurrentBatches: options.maxConcurrentBatches ?? 2 };
+    const size = options.maxBatchSize ?? 256;
+    const concurrent = options.maxConcurrentBatches ?? 2;
+    this.checkpoints = new GroupWriter((batch) => this.writeCheckpoints(batch), size, concurrent);
+    this.inserts = new GroupWriter((batch) => this.writeInserts(batch), size, concurrent);
   }
 
   override init(): void {
@@ -154,7 +159,71 @@ export class TypeOrmSagaStore extends SagaStore {
     return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource));
   }
 
-  async insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
+  /** Starts of concurrent sagas share statements too (see GroupWriter). */
+  insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
+    return this.inserts.submit({ saga, events });
+  }
+
+  private async writeInserts(batch: { saga: NewSaga; events: NewSagaEvent[] }[]): Promise<{ saga: SagaRecord; created: boolean }[]> {
+    if (batch.length === 1) return [await this.insertOne(batch[0].saga, batch[0].events)];
+    const rows = batch.map(({ saga, events }, n) => ({
+      n,
+      id: saga.id,
+      name: saga.name,
+      version: saga.version,
+      status: saga.status,
+      input: saga.input ?? null,
+      idempotency_key: saga.idempotencyKey,
+      owner: saga.ownerId,
+      lease_ms: saga.leaseMs,
+      deadline_ms: saga.deadlineMs,
+      steps: saga.steps,
+      events: JSON.parse(eventsJson(events)),
+    }));
+    const { rows: inserted } = await this.sql.query(
+      `WITH b AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(n int, id uuid, name varchar, version int, status varchar, input jsonb,
+           idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb, events jsonb)
+       ), ins AS (
+         INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps)
+         SELECT b.id, b.name, b.version, b.status, b.input, 0, b.idempotency_key, b.owner,
+           CASE WHEN b.owner IS NULL THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
+           CASE WHEN b.owner IS NULL THEN 0 ELSE 1 END,
+           CASE WHEN b.owner IS NULL THEN now() ELSE now() + ${ms('b.lease_ms')} END,
+           CASE WHEN b.deadline_ms IS NULL THEN NULL ELSE now() + ${ms('b.deadline_ms')} END,
+           b.steps
+         FROM b ORDER BY b.n
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${COLUMNS}
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT ins.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM ins JOIN b ON b.id = ins.id CROSS JOIN LATERAL ROWS FROM (
+           jsonb_to_recordset(b.events) AS (type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)
+         ) WITH ORDINALITY AS x(type, step, attempt, actor, reason, error, data, k)
+         ORDER BY b.n, x.k
+       )
+       SELECT * FROM ins`,
+      [JSON.stringify(rows)],
+    );
+    const created = new Map(inserted.map((row) => [row.id as string, toSagaRecord(row)]));
+    const results: { saga: SagaRecord; created: boolean }[] = [];
+    for (const { saga } of batch) {
+      const rec = created.get(saga.id);
+      // Not inserted: its idempotency key exists (possibly from an item of this very batch).
+      results.push(rec ? { saga: rec, created: true } : { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false });
+    }
+    return results;
+  }
+
+  private async byIdempotencyKey(key: string | null): Promise<SagaRecord> {
+    const existing = await this.sql.query(`SELECT ${COLUMNS} FROM saga_instances WHERE idempotency_key = $1`, [key]);
+    if (!existing.rows.length) throw new Error(`Saga insert returned nothing for idempotency key "${key}"`);
+    return toSagaRecord(existing.rows[0]);
+  }
+
+  private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
     const { rows } = await this.sql.query(
       `WITH ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
@@ -188,40 +257,15 @@ export class TypeOrmSagaStore extends SagaStore {
       ],
     );
     if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };
-    const existing = await this.sql.query(`SELECT ${COLUMNS} FROM saga_instances WHERE idempotency_key = $1`, [saga.idempotencyKey]);
-    if (!existing.rows.length) throw new Error(`Saga insert returned nothing for idempotency key "${saga.idempotencyKey}"`);
-    return { saga: toSagaRecord(existing.rows[0]), created: false };
+    return { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false };
   }
 
   /**
-   * Group commit: a checkpoint is written at once when no batch is in flight; those that arrive while
-   * one is in flight wait and go together in the next statement (one commit for all). Each caller
+   * Checkpoints of concurrent sagas share statements and commits (see GroupWriter); each caller
    * learns its own outcome: rows whose fence no longer matches come back as `ok: false`.
    */
   checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ cp, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private readonly pending: { cp: Checkpoint; resolve: (r: CheckpointResult) => void; reject: (e: unknown) => void }[] = [];
-  private writing = 0;
-
-  private pump(): void {
-    while (this.writing < this.options.maxConcurrentBatches && this.pending.length) {
-      const batch = this.pending.splice(0, this.options.maxBatchSize);
-      this.writing++;
-      this.writeBatch(batch.map((b) => b.cp))
-        .then(
-          (results) => batch.forEach((b) => b.resolve(results.get(b.cp.sagaId) ?? { ok: false, request: null })),
-          (error) => batch.forEach((b) => b.reject(error)),
-        )
-        .finally(() => {
-          this.writing--;
-          this.pump();
-        });
-    }
+    return this.checkpoints.submit(cp);
   }
 
   /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
@@ -271,8 +315,8 @@ export class TypeOrmSagaStore extends SagaStore {
     return { ok: true, request: rows[0].pending_request ?? null };
   }
 
-  private async writeBatch(batch: Checkpoint[]): Promise<Map<string, CheckpointResult>> {
-    if (batch.length === 1) return new Map([[batch[0].sagaId, await this.writeOne(batch[0])]]);
+  private async writeCheckpoints(batch: Checkpoint[]): Promise<CheckpointResult[]> {
+    if (batch.length === 1) return [await this.writeOne(batch[0])];
     // Same lock order in every batch (and in lease renewals): by id.
     const rows = [...batch]
       .sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1))
@@ -327,7 +371,7 @@ export class TypeOrmSagaStore extends SagaStore {
     );
     const results = new Map<string, CheckpointResult>();
     for (const row of updated) results.set(row.id, { ok: true, request: row.pending_request ?? null });
-    return results;
+    return batch.map((cp) => results.get(cp.sagaId) ?? { ok: false, request: null });
   }
 
   async claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
@@ -390,16 +434,16 @@ export class TypeOrmSagaStore extends SagaStore {
     return rows.map((row) => ({ sagaId: row.id, fence: Number(row.fence), request: row.pending_request }));
   }
 
-  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[]): Promise<void> {
+  async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[], delayMs = 0): Promise<void> {
     if (!sagas.length) return;
     await this.sql.query(
       `WITH u AS (
-         UPDATE saga_instances s SET owner_id = NULL, lease_expires_at = NULL, next_run_at = now()
+         UPDATE saga_instances s SET owner_id = NULL, lease_expires_at = NULL, next_run_at = now() + ${ms('$4')}
          FROM unnest($2::uuid[], $3::bigint[]) AS r(id, fence)
          WHERE s.id = r.id AND s.fence = r.fence AND s.owner_id = $1
          RETURNING s.id
        ) SELECT count(*) FROM u`,
-      [ownerId, sagas.map((s) => s.sagaId), sagas.map((s) => s.fence)],
+      [ownerId, sagas.map((s) => s.sagaId), sagas.map((s) => s.fence), delayMs],
     );
   }
 

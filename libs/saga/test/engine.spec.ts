@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { InvalidSagaTransitionError, SagaService } from '../src/index.js';
 import { bootSagaApp, until } from './support/saga-app.js';
-import { CarefulFlowSaga, DeadlineFlowSaga, FlowModule, FlowSaga, Journal, TimeoutFlowSaga, type FlowInput } from './support/flow.fixtures.js';
+import { CarefulFlowSaga, DeadlineFlagSaga, DeadlinePauseSaga, DeadlineFlowSaga, FlowModule, FlowSaga, Journal, TimeoutFlowSaga, type FlowInput } from './support/flow.fixtures.js';
 
 let db: TestDatabase;
 let app: INestApplication;
@@ -161,6 +161,25 @@ describe('saga engine on PostgreSQL', () => {
     expect(eventTypes(detail)).toContain('DEADLINE_PASSED');
     expect(journal.calls(id).filter((c) => c.startsWith('compensate'))).toEqual(['compensate:step-c', 'compensate:step-a']);
     expect(journal.calls(id)).not.toContain('execute:step-d');
+  });
+
+  it('pauses at the deadline when the saga\'s policy is "pause", and resumes on request', async () => {
+    const { id, detail } = await run({ script: { 'step-c': { delayMs: 1_000 } } }, DeadlinePauseSaga);
+    expect(detail.status).toBe('PAUSED');
+    expect(detail.error?.code).toBe('DEADLINE_PASSED');
+    expect(eventTypes(detail)).toEqual(expect.arrayContaining(['DEADLINE_PASSED', 'SAGA_PAUSED']));
+    // The step in flight was let finish; the saga paused before the next one.
+    expect(detail.steps.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'PENDING']);
+    await sagas.resume(id, { actor: 'gina', reason: 'deadline extended by hand' });
+    const done = await until(() => sagas.get(id), (d) => d.status === 'COMPLETED', 'COMPLETED after resume');
+    expect(done.steps.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  it('only flags the deadline when the saga\'s policy is "flag": the saga runs on', async () => {
+    const { detail } = await run({ script: { 'step-c': { delayMs: 500 } } }, DeadlineFlagSaga);
+    expect(detail.status).toBe('COMPLETED');
+    expect(detail.events.filter((e) => e.type === 'DEADLINE_PASSED')).toHaveLength(1);
+    expect(detail.steps.every((s) => s.attempts === 1)).toBe(true);
   });
 
   it('cancels a running saga: aborts the step in flight, compensates, ends CANCELLED', async () => {

@@ -56,3 +56,38 @@ describe('testing entry point for users of the library', () => {
     expect(ledger.lines).toEqual(['debit 3 s-1:debit', 'refund 3']);
   });
 });
+
+describe('SagaModule.forRootAsync', () => {
+  it('takes its options from a factory with injected dependencies', async () => {
+    const { Test } = await import('@nestjs/testing');
+    const { ScheduleModule } = await import('@nestjs/schedule');
+    const { Module } = await import('@nestjs/common');
+    const { SagaModule } = await import('../index.js');
+    const { InMemorySagaStore } = await import('./index.js');
+    const CONFIG = 'CONFIG';
+    @Module({ providers: [{ provide: CONFIG, useValue: { attempts: 2 } }], exports: [CONFIG] })
+    class ConfigModule {}
+    const store = new InMemorySagaStore();
+    const module = await Test.createTestingModule({
+      imports: [
+        ScheduleModule.forRoot(),
+        SagaModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: (config: { attempts: number }) => ({ store, pollIntervalMs: 20, defaultRetry: { maxAttempts: config.attempts, initialDelayMs: 1 } }),
+        }),
+      ],
+      providers: [Ledger, Debit, Credit, Transfer],
+    }).compile();
+    const app = module.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const failed = await (await module.get(SagaService).start(Transfer, { amount: 1, failCredit: true })).result();
+      expect(failed.status).toBe('COMPENSATED');
+      expect(failed.steps[1].attempts).toBe(2);
+      expect(module.get(SagaService).definitions()[0].steps[0].retry.maxAttempts).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+});

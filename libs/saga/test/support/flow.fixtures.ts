@@ -171,11 +171,17 @@ export class TimeoutFlowSaga extends SagaDefinition<FlowInput> {}
 @Saga('deadline-flow', { steps: [StepA, StepC, StepD], timeoutMs: 400 })
 export class DeadlineFlowSaga extends SagaDefinition<FlowInput> {}
 
+@Saga('deadline-pause-flow', { steps: [StepA, StepC, StepD], timeoutMs: 300, deadlinePolicy: 'pause' })
+export class DeadlinePauseSaga extends SagaDefinition<FlowInput> {}
+
+@Saga('deadline-flag-flow', { steps: [StepA, StepC, StepD], timeoutMs: 300, deadlinePolicy: 'flag' })
+export class DeadlineFlagSaga extends SagaDefinition<FlowInput> {}
+
 @Saga('careful-flow', { steps: [StepA, CarefulStep, StepD] })
 export class CarefulFlowSaga extends SagaDefinition<FlowInput> {}
 
 @Module({
-  providers: [Journal, StepA, StepB, StepC, StepD, SlowStep, CarefulStep, FlowSaga, TimeoutFlowSaga, DeadlineFlowSaga, CarefulFlowSaga],
+  providers: [Journal, StepA, StepB, StepC, StepD, SlowStep, CarefulStep, FlowSaga, TimeoutFlowSaga, DeadlineFlowSaga, DeadlinePauseSaga, DeadlineFlagSaga, CarefulFlowSaga],
   exports: [Journal],
 })
 export class FlowModule {}

@@ -286,7 +286,8 @@ export class SagaRunner {
     const controller = new AbortController();
     this.inFlight = controller;
     let deadlineTimer: NodeJS.Timeout | undefined;
-    if (kind === 'execute' && rec.deadlineAt && !this.deadlineHandled && this.def.deadlinePolicy !== 'flag') {
+    // Only the compensate policy cuts the attempt short; pause lets it finish first, flag runs on.
+    if (kind === 'execute' && rec.deadlineAt && !this.deadlineHandled && this.def.deadlinePolicy === 'compensate') {
       const left = rec.deadlineAt.getTime() - Date.now();
       deadlineTimer = setTimeout(
         () => controller.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),

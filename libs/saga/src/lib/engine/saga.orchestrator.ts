@@ -110,7 +110,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
    * claiming the saga if nobody holds it. Waits up to `waitMs` for it to be applied. When another
    * live instance owns the saga, that instance applies it at its next lease renewal.
    */
-  async deliver(sagaId: string, request: SagaRequest, waitMs = 3_000): Promise<void> {
+  async deliver(sagaId: string, request: SagaRequest, waitMs = 3_000, again = true): Promise<void> {
     let runner = this.runners.get(sagaId);
     if (!runner && this.started && !this.stopped) {
       const claimed = await this.store.claimOne(sagaId, this.options.instanceId, this.options.leaseMs);
@@ -118,7 +118,9 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     }
     if (!runner) return;
     runner.onRequest(request);
-    await Promise.race([runner.whenApplied(request.token), runner.done, delay(waitMs)]);
+    const applied = await Promise.race([runner.whenApplied(request.token), delay(waitMs).then(() => true)]);
+    // The runner settled the saga before it saw the request; the release left the saga due: take it now.
+    if (!applied && again) await this.deliver(sagaId, request, waitMs, false);
   }
 
   /** Resolves when a local runner of the saga stops, or after `ms`. */

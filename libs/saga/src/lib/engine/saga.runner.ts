@@ -43,7 +43,7 @@ export class SagaRunner {
   private lost = false;
   private stopping = false;
   private deadlineHandled: boolean;
-  private readonly appliedWaiters = new Map<string, () => void>();
+  private readonly appliedWaiters = new Map<string, (applied: boolean) => void>();
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
   readonly done: Promise<void>;
 
@@ -84,9 +84,9 @@ export class SagaRunner {
     this.wake?.();
   }
 
-  /** Resolves once the request is applied and stored, or the runner stops. */
-  whenApplied(token: string): Promise<void> {
-    if (this.lastRequestToken === token && this.request === null && this.clearRequestToken === null) return Promise.resolve();
+  /** Resolves true once the request is applied and stored, false if the runner stops first. */
+  whenApplied(token: string): Promise<boolean> {
+    if (this.lastRequestToken === token && this.request === null && this.clearRequestToken === null) return Promise.resolve(true);
     return new Promise((resolve) => this.appliedWaiters.set(token, resolve));
   }
 
@@ -119,7 +119,7 @@ export class SagaRunner {
     } catch (error) {
       this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
     } finally {
-      for (const resolve of this.appliedWaiters.values()) resolve();
+      for (const resolve of this.appliedWaiters.values()) resolve(false);
       this.appliedWaiters.clear();
     }
   }
@@ -544,7 +544,7 @@ export class SagaRunner {
     const applied = this.clearRequestToken;
     this.clearRequestToken = null;
     if (applied) {
-      this.appliedWaiters.get(applied)?.();
+      this.appliedWaiters.get(applied)?.(true);
       this.appliedWaiters.delete(applied);
     }
     const at = new Date();

@@ -101,10 +101,11 @@ export class InMemorySagaStore extends SagaStore {
       finishedAt: cp.finished ? (rec.finishedAt ?? now) : null,
       updatedAt: now,
     });
+    const requestLeft = rec.request !== null && rec.request.token !== cp.clearRequestToken;
     if (cp.release) {
       rec.ownerId = null;
       rec.leaseExpiresAt = null;
-      rec.nextRunAt = cp.nextRunInMs === null ? null : new Date(now.getTime() + cp.nextRunInMs);
+      rec.nextRunAt = requestLeft ? now : cp.nextRunInMs === null ? null : new Date(now.getTime() + cp.nextRunInMs);
     } else {
       rec.leaseExpiresAt = new Date(now.getTime() + cp.leaseMs);
     }

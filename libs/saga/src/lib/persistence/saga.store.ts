@@ -32,7 +32,10 @@ export interface Checkpoint {
   compensationCause: CompensationCause | null;
   deadlineHandled: boolean;
   finished: boolean;
-  /** Give up ownership (terminal, paused, failed, long retry wait, shutdown). */
+  /**
+   * Give up ownership (terminal, paused, failed, long retry wait, shutdown). A released saga with
+   * an operator request still waiting (one that arrived after the owner's last look) is due at once.
+   */
   release: boolean;
   /** When the saga is due again for any instance; null when nothing is due until an operator acts. */
   nextRunInMs: number | null;

@@ -279,6 +279,7 @@ export class TypeOrmSagaStore extends SagaStore {
            owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
            lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
            next_run_at = CASE WHEN NOT $11 THEN next_run_at
+                              WHEN pending_request IS NOT NULL AND pending_request->>'token' IS DISTINCT FROM $14 THEN now()
                               WHEN $13::double precision IS NULL THEN NULL
                               ELSE now() + ${ms('$13')} END,
            pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
@@ -350,6 +351,7 @@ export class TypeOrmSagaStore extends SagaStore {
            owner_id = CASE WHEN b.release THEN NULL ELSE s.owner_id END,
            lease_expires_at = CASE WHEN b.release THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
            next_run_at = CASE WHEN NOT b.release THEN s.next_run_at
+                              WHEN s.pending_request IS NOT NULL AND s.pending_request->>'token' IS DISTINCT FROM b.clear_token THEN now()
                               WHEN b.next_run_ms IS NULL THEN NULL
                               ELSE now() + ${ms('b.next_run_ms')} END,
            pending_request = CASE WHEN s.pending_request->>'token' = b.clear_token THEN NULL ELSE s.pending_request END,

@@ -1,0 +1,68 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
+import { InMemorySagaStore } from '../src/testing/index.js';
+import { TypeOrmSagaStore, sagaMigrations, type SagaStore } from '../src/index.js';
+import type { Checkpoint } from '../src/lib/persistence/saga.store.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('saga_store');
+  pool = new pg.Pool({ connectionString: db.url });
+  for (const Migration of sagaMigrations) await new Migration().up({ query: (q: string) => pool.query(q) } as any);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+const stores: [string, () => SagaStore][] = [
+  ['PostgreSQL store', () => new TypeOrmSagaStore(pool)],
+  ['in-memory store', () => new InMemorySagaStore()],
+];
+
+describe.each(stores)('%s', (_name, makeStore) => {
+  async function ownedSaga(store: SagaStore) {
+    const id = crypto.randomUUID();
+    await store.insert({ id, name: 'x', version: 1, status: 'RUNNING', input: {}, idempotencyKey: null, steps: [], deadlineMs: null, ownerId: 'me', leaseMs: 30_000 }, []);
+    return id;
+  }
+
+  const settle = (sagaId: string, clearRequestToken: string | null = null): Checkpoint => ({
+    sagaId, ownerId: 'me', fence: 1, status: 'COMPLETED', currentStep: 0, steps: [], error: null, compensationCause: null,
+    deadlineHandled: false, finished: true, release: true, nextRunInMs: null, leaseMs: 30_000, clearRequestToken, events: [{ type: 'SAGA_COMPLETED' }],
+  });
+
+  it('keeps a saga due when it settles with an operator request it never saw', async () => {
+    const store = makeStore();
+    const id = await ownedSaga(store);
+    const request = { action: 'compensate' as const, step: null, actor: 'ops', reason: 'late', token: crypto.randomUUID(), at: new Date().toISOString() };
+    expect(await store.request(id, request, ['RUNNING'], null)).not.toBeNull();
+    expect((await store.checkpoint(settle(id))).ok).toBe(true);
+    const rec = (await store.get(id))!;
+    expect(rec.request?.token).toBe(request.token);
+    expect(rec.ownerId).toBeNull();
+    expect(rec.nextRunAt).not.toBeNull();
+    const claimed = await store.claimDue('other', 10, 30_000);
+    expect(claimed.map((c) => c.saga.id)).toContain(id);
+  });
+
+  it('leaves a settled saga with no request out of the claims', async () => {
+    const store = makeStore();
+    const id = await ownedSaga(store);
+    expect((await store.checkpoint(settle(id))).ok).toBe(true);
+    expect((await store.get(id))!.nextRunAt).toBeNull();
+    expect((await store.claimDue('other', 100, 30_000)).map((c) => c.saga.id)).not.toContain(id);
+  });
+
+  it('refuses a checkpoint with a stale fence and writes none of its events', async () => {
+    const store = makeStore();
+    const id = await ownedSaga(store);
+    expect((await store.checkpoint({ ...settle(id), fence: 7 })).ok).toBe(false);
+    expect((await store.get(id))!.status).toBe('RUNNING');
+    expect(await store.getEvents(id)).toEqual([]);
+  });
+});

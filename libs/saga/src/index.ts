@@ -28,8 +28,6 @@ export {
   InvalidStepClassError,
   RequestScopedStepError,
   NonRetryableStepError,
-  StepTimeoutError,
-  SagaLeaseLostError,
 } from './lib/errors/saga.errors.js';
 export { SagaStore } from './lib/persistence/saga.store.js';
 export { SAGA_STORE } from './lib/saga.constants.js';

@@ -140,20 +140,6 @@ export class NonRetryableStepError extends Error {
   }
 }
 
-/** An attempt ran past its `timeoutMs`; its outcome is unknown. */
-export class StepTimeoutError extends SagaError {
-  constructor(context: SagaErrorContext, timeoutMs: number) {
-    super('STEP_TIMEOUT', `Step "${context.stepName}" did not finish within ${timeoutMs} ms (attempt ${context.attempt}).`, context);
-  }
-}
-
-/** The instance no longer owns the saga (its lease expired and another instance took it). */
-export class SagaLeaseLostError extends SagaError {
-  constructor(context: SagaErrorContext) {
-    super(SAGA_ERROR_CODES.SAGA_LEASE_LOST, `This instance no longer owns saga ${context.sagaId}; another instance carries on with it.`, context);
-  }
-}
-
 /** A query (list filter, cursor) is malformed. */
 export class SagaQueryError extends SagaError {
   constructor(

@@ -138,6 +138,25 @@ describe('operator dashboard in Chromium', () => {
     await page.getByRole('listitem', { name: 'Step 4: create-shipment, COMPENSATED' }).waitFor();
   });
 
+  it('opens a failed saga, compensates it with a reason and watches it end COMPENSATED', async () => {
+    // The release of the stock fails three times (every attempt it has), then would succeed.
+    const failed = await startOrder(app, 'ord-1008', { failAt: 'create-shipment', failCompensationTimes: { 'reserve-inventory': 3 } });
+    await waitForStatus(app, failed.id, ['FAILED']);
+    await page.goto(`${app.baseUrl}/sagas/${failed.id}`);
+    await headerStatus(page, 'FAILED').waitFor();
+    await page.getByRole('group', { name: 'Actions' }).getByRole('button', { name: 'Compensate…' }).click();
+
+    const plan = dialog(page).getByRole('list');
+    expect(await plan.getByRole('listitem').allInnerTexts()).toEqual([expect.stringContaining('reserve-inventory')]);
+    await dialog(page).getByRole('textbox').fill('Warehouse API is back');
+    await dialog(page).getByRole('button', { name: 'Compensate', exact: true }).click();
+
+    await headerStatus(page, 'COMPENSATED').waitFor();
+    await page.getByRole('listitem', { name: 'Step 2: reserve-inventory, COMPENSATED' }).waitFor();
+    const saga = await getSaga(app, failed.id);
+    expect(saga.events.some((e) => e.type === 'COMPENSATION_STARTED' && e.reason === 'Warehouse API is back' && e.actor === 'operator')).toBe(true);
+  });
+
   it('cancels a running saga', async () => {
     const running = await startOrder(app, 'ord-2001', { delayMs: { 'process-payment': 5_000 } });
     await page.goto(`${app.baseUrl}/sagas/${running.id}`);

@@ -13,8 +13,8 @@ describe('saga transition guards', () => {
     expect(allowedActions('COMPLETED')).toEqual(['compensate']);
   });
 
-  it('allows retry of failed compensations and nothing else on a FAILED saga', () => {
-    expect(allowedActions('FAILED')).toEqual(['retry']);
+  it('allows only compensating again or retrying the failed compensations on a FAILED saga', () => {
+    expect(allowedActions('FAILED')).toEqual(['compensate', 'retry']);
   });
 
   it('keeps every action guard consistent with the transition table', () => {

@@ -28,9 +28,12 @@ export function canCancel(status: SagaStatus): boolean {
   return status === 'PENDING' || status === 'RUNNING' || status === 'PAUSED';
 }
 
-/** Compensate: undo what was done and end `COMPENSATED`; also allowed on a `COMPLETED` saga. */
+/**
+ * Compensate: undo what was done and end `COMPENSATED`. Also allowed on a `COMPLETED` saga, and on a
+ * `FAILED` one, where it runs the compensations still due again (the failed ones with fresh attempts).
+ */
 export function canCompensate(status: SagaStatus): boolean {
-  return status === 'PENDING' || status === 'RUNNING' || status === 'PAUSED' || status === 'COMPLETED';
+  return status === 'PENDING' || status === 'RUNNING' || status === 'PAUSED' || status === 'COMPLETED' || status === 'FAILED';
 }
 
 /**

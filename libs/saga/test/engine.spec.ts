@@ -126,6 +126,18 @@ describe('saga engine on PostgreSQL', () => {
     expect([retried.actor, retried.reason]).toEqual(['alice', 'payment provider back up']);
   });
 
+  it('compensates a FAILED saga on request: the failed compensations run again, done ones do not', async () => {
+    const { id, detail } = await run({ script: { 'step-d': { failAlways: true }, 'step-a': { compFailAlways: true } } });
+    expect(detail.status).toBe('FAILED');
+    journal.healed.add(`${id}:step-a`);
+    await sagas.compensate(id, { actor: 'hana', reason: 'ledger fixed, undo the rest' });
+    const done = await until(() => sagas.get(id), (d) => d.status === 'COMPENSATED', 'COMPENSATED');
+    expect(journal.calls(id).filter((c) => c === 'compensate:step-c')).toHaveLength(1);
+    expect(done.steps[0].compensation).toMatchObject({ status: 'COMPENSATED', attempts: 4 });
+    const started = done.events.filter((e) => e.type === 'COMPENSATION_STARTED').at(-1)!;
+    expect([started.actor, started.reason]).toEqual(['hana', 'ledger fixed, undo the rest']);
+  });
+
   it('lets an operator resolve a failed compensation by hand, then carries on with the compensations still due', async () => {
     const { id, detail } = await run({ script: { 'step-d': { failAlways: true }, 'step-c': { compFailAlways: true } } });
     expect(detail.status).toBe('FAILED');
@@ -256,7 +268,7 @@ describe('saga engine on PostgreSQL', () => {
       await expect(sagas[action](compensated, {})).rejects.toMatchObject({ code: 'INVALID_SAGA_TRANSITION', sagaId: compensated });
     }
     const { id: failed } = await run({ script: { 'step-b': { failAlways: true, nonRetryable: true }, 'step-a': { compFailAlways: true } } });
-    for (const action of ['cancel', 'compensate', 'pause', 'resume'] as const) {
+    for (const action of ['cancel', 'pause', 'resume'] as const) {
       await expect(sagas[action](failed, {})).rejects.toBeInstanceOf(InvalidSagaTransitionError);
     }
     await expect(sagas.get('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'SAGA_NOT_FOUND' });

@@ -155,7 +155,7 @@ describe('saga detail', () => {
     const saga = makeFailedDetail();
     const { user, api } = renderApp(`/sagas/${saga.id}`, { sagas: [saga] });
 
-    expect(within(await screen.findByRole('group', { name: 'Actions' })).getAllByRole('button').map((b) => b.textContent)).toEqual(['Retry…']);
+    expect(within(await screen.findByRole('group', { name: 'Actions' })).getAllByRole('button').map((b) => b.textContent)).toEqual(['Compensate…', 'Retry…']);
     const step = screen.getByRole('listitem', { name: 'Step 2: reserve-inventory, COMPENSATION_FAILED' });
     await user.click(within(step).getByRole('button', { name: 'Resolve…' }));
     const dialog = screen.getByRole('dialog', { name: 'Mark “reserve-inventory” as compensated?' });

@@ -426,7 +426,11 @@ export class SagaRunner {
         break;
       case 'compensate':
         if (!canCompensate(rec.status)) reject(`cannot compensate a ${rec.status} saga`);
-        else this.startCompensation('OPERATOR', { type: 'COMPENSATION_STARTED', ...who });
+        else if (rec.status === 'FAILED') {
+          // Compensation was already under way: carry on with it (keeping its cause), failed steps afresh.
+          this.retryFailedCompensations();
+          this.record({ type: 'COMPENSATION_STARTED', ...who, data: { cause: rec.compensationCause, resumed: true } });
+        } else this.startCompensation('OPERATOR', { type: 'COMPENSATION_STARTED', ...who });
         break;
       case 'pause':
         if (!canPause(rec.status)) reject(`cannot pause a ${rec.status} saga`);
@@ -449,15 +453,7 @@ export class SagaRunner {
           }
           this.record({ type: request.action === 'resume' ? 'SAGA_RESUMED' : 'SAGA_RETRIED', step: step?.name ?? null, ...who });
         } else {
-          for (const step of rec.steps) {
-            if (step.status !== 'COMPENSATION_FAILED') continue;
-            step.status = 'COMPENSATING';
-            step.compensation.status = 'PENDING';
-            step.compensation.budgetStart = step.compensation.attempts;
-            step.compensation.nextAttemptAt = null;
-          }
-          rec.status = 'COMPENSATING';
-          rec.error = null;
+          this.retryFailedCompensations();
           this.record({ type: 'SAGA_RETRIED', ...who });
         }
         break;
@@ -479,6 +475,20 @@ export class SagaRunner {
     }
     this.clearRequestToken = request.token;
     this.dirty = true;
+  }
+
+  /** A FAILED saga goes back to compensating; each failed compensation gets a fresh retry budget. */
+  private retryFailedCompensations(): void {
+    const rec = this.rec;
+    for (const step of rec.steps) {
+      if (step.status !== 'COMPENSATION_FAILED') continue;
+      step.status = 'COMPENSATING';
+      step.compensation.status = 'PENDING';
+      step.compensation.budgetStart = step.compensation.attempts;
+      step.compensation.nextAttemptAt = null;
+    }
+    rec.status = 'COMPENSATING';
+    rec.error = null;
   }
 
   private checkDeadline(): void {

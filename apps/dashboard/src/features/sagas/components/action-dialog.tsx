@@ -59,6 +59,9 @@ function explain(saga: SagaDetail, pending: PendingAction): ReactNode {
     case 'cancel':
       return 'The saga stops going forward and undoes what it did: the compensations below run in reverse order. It ends CANCELLED, or FAILED if a compensation gives up.';
     case 'compensate':
+      if (saga.status === 'FAILED') {
+        return `A compensation gave up. Compensating again runs the compensations below in reverse order, the failed ones with fresh attempts; steps already compensated are not run again. It ends ${saga.compensationCause === 'CANCELLED' ? 'CANCELLED' : 'COMPENSATED'}, or FAILED again if a compensation gives up.`;
+      }
       return saga.status === 'COMPLETED'
         ? 'This saga completed. Compensating it undoes its effects: the compensations below run in reverse order and it ends COMPENSATED, or FAILED if a compensation gives up.'
         : 'The saga stops going forward and undoes what it did: the compensations below run in reverse order. It ends COMPENSATED, or FAILED if a compensation gives up.';

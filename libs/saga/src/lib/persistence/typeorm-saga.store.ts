@@ -60,7 +60,19 @@ const COLUMNS = `id, name, definition_version, status, input, current_step, idem
   lease_expires_at, fence, next_run_at, deadline_at, deadline_handled_at, compensation_cause,
   pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason`;
 
-const EVENTS_FROM_JSON = `jsonb_to_recordset($EVENTS::jsonb) AS x(type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)`;
+/**
+ * Appends the events of a JSON array (`events`, an SQL expression) for each row of `from`, in the
+ * array's order; `orderBy` orders across rows. Every write of the store uses it, in the same
+ * statement as the saga's own row.
+ */
+function insertEvents(from: string, sagaId: string, events: string, orderBy = 'x.k'): string {
+  return `INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
+         SELECT ${sagaId}, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
+         FROM ${from} CROSS JOIN LATERAL ROWS FROM (
+           jsonb_to_recordset(${events}) AS (type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)
+         ) WITH ORDINALITY AS x(type, step, attempt, actor, reason, error, data, k)
+         ORDER BY ${orderBy}`;
+}
 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
@@ -197,12 +209,7 @@ export class TypeOrmSagaStore extends SagaStore {
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
        ), ev AS (
-         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-         SELECT ins.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
-         FROM ins JOIN b ON b.id = ins.id CROSS JOIN LATERAL ROWS FROM (
-           jsonb_to_recordset(b.events) AS (type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)
-         ) WITH ORDINALITY AS x(type, step, attempt, actor, reason, error, data, k)
-         ORDER BY b.n, x.k
+         ${insertEvents('ins JOIN b ON b.id = ins.id', 'ins.id', 'b.events', 'b.n, x.k')}
        )
        SELECT * FROM ins`,
       [JSON.stringify(rows)],
@@ -237,9 +244,7 @@ export class TypeOrmSagaStore extends SagaStore {
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
        ), ev AS (
-         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-         SELECT ins.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
-         FROM ins, ${EVENTS_FROM_JSON.replace('$EVENTS', '$11')}
+         ${insertEvents('ins', 'ins.id', '$11::jsonb')}
        )
        SELECT * FROM ins`,
       [
@@ -289,9 +294,7 @@ export class TypeOrmSagaStore extends SagaStore {
          WHERE id = $1 AND fence = $2 AND owner_id = $3
          RETURNING id, pending_request
        ), ev AS (
-         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
-         FROM u, ${EVENTS_FROM_JSON.replace('$EVENTS', '$15')}
+         ${insertEvents('u', 'u.id', '$15::jsonb')}
        )
        SELECT pending_request FROM u`,
       [
@@ -361,12 +364,7 @@ export class TypeOrmSagaStore extends SagaStore {
          FROM b WHERE s.id = b.id AND s.fence = b.fence AND s.owner_id = b.owner
          RETURNING s.id, s.pending_request, b.events
        ), ev AS (
-         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
-         FROM u CROSS JOIN LATERAL ROWS FROM (
-           jsonb_to_recordset(u.events) AS (type varchar, step varchar, attempt int, actor varchar, reason text, error jsonb, data jsonb)
-         ) WITH ORDINALITY AS x(type, step, attempt, actor, reason, error, data, n)
-         ORDER BY u.id, x.n
+         ${insertEvents('u', 'u.id', 'u.events', 'u.id, x.k')}
        )
        SELECT id, pending_request FROM u`,
       [JSON.stringify(rows)],
@@ -458,9 +456,7 @@ export class TypeOrmSagaStore extends SagaStore {
          WHERE id = $1 AND status = ANY($3::varchar[])
          RETURNING ${COLUMNS}
        ), ev AS (
-         INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-         SELECT u.id, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data
-         FROM u, ${EVENTS_FROM_JSON.replace('$EVENTS', '$4')}
+         ${insertEvents('u', 'u.id', '$4::jsonb')}
        )
        SELECT * FROM u`,
       [sagaId, JSON.stringify(request), allowed, eventsJson(event ? [event] : [])],
@@ -471,8 +467,7 @@ export class TypeOrmSagaStore extends SagaStore {
   async appendEvents(sagaId: string, events: NewSagaEvent[]): Promise<void> {
     if (!events.length) return;
     await this.sql.query(
-      `INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
-       SELECT $1, x.type, x.step, x.attempt, x.actor, x.reason, x.error, x.data FROM ${EVENTS_FROM_JSON.replace('$EVENTS', '$2')}`,
+      `WITH s AS (SELECT $1::uuid AS id) ${insertEvents('s', 's.id', '$2::jsonb')}`,
       [sagaId, eventsJson(events)],
     );
   }

@@ -149,4 +149,17 @@ describe('stuck-saga detection', () => {
     expect(done.events.find((e) => e.type === 'LEASE_TAKEN_OVER')?.data).toMatchObject({ previousOwner: 'ghost' });
     expect(done.steps[0].attempts).toBe(2);
   });
+
+  it('records a stuck saga once when several instances\' detectors find it at the same time', async () => {
+    const { db, app, sagas } = await setup({ disableWorker: true, stuckAfterMs: 60_000 });
+    const other = await bootSagaApp(db.url, { imports: [FlowModule] }, { disableWorker: true, stuckAfterMs: 60_000 });
+    apps.push(other);
+    const id = (await sagas.start(FlowSaga, {})).sagaId;
+    await withClient(db.url, (c) => c.query(`UPDATE saga_instances SET status = 'PAUSED', next_run_at = NULL, updated_at = now() - interval '10 minutes' WHERE id = $1`, [id]));
+    const detectors = [app.get(SagaStuckDetector), other.get(SagaStuckDetector)];
+    for (let round = 0; round < 3; round++) await Promise.all(detectors.map((d) => d.check()));
+    const detail = await sagas.get(id);
+    expect(detail.stuckReason).toBe('PAUSED_TOO_LONG');
+    expect(detail.events.filter((e) => e.type === 'STUCK_DETECTED')).toHaveLength(1);
+  });
 });

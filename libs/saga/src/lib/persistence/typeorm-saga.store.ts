@@ -567,16 +567,22 @@ export class TypeOrmSagaStore extends SagaStore {
     await this.sql.query(
       `WITH m AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, reason varchar, recover boolean, event jsonb)
+       ), old AS (
+         -- Locked and re-read: when two instances' detectors mark the same saga, the second sees the
+         -- first's mark and records no second event.
+         SELECT s.id, s.stuck_since, s.stuck_reason FROM saga_instances s JOIN m ON m.id = s.id ORDER BY s.id FOR UPDATE OF s
        ), u AS (
          UPDATE saga_instances s SET stuck_since = coalesce(s.stuck_since, now()), stuck_reason = m.reason,
            next_run_at = CASE WHEN m.recover THEN now() ELSE s.next_run_at END
-         FROM m WHERE s.id = m.id
-         RETURNING s.id
+         FROM m JOIN old ON old.id = m.id WHERE s.id = m.id
+         RETURNING s.id, old.stuck_since AS was_since, old.stuck_reason AS was_reason
        ), ev AS (
          INSERT INTO saga_events (saga_id, type, step, attempt, actor, reason, error, data)
          SELECT m.id, m.event->>'type', m.event->>'step', (m.event->>'attempt')::int, m.event->>'actor',
            m.event->>'reason', m.event->'error', m.event->'data'
-         FROM m WHERE m.event IS NOT NULL AND m.event <> 'null'::jsonb
+         FROM m JOIN u ON u.id = m.id
+         WHERE m.event IS NOT NULL AND m.event <> 'null'::jsonb
+           AND (u.was_since IS NULL OR u.was_reason IS DISTINCT FROM m.reason)
        ), c AS (
          UPDATE saga_instances SET stuck_since = NULL, stuck_reason = NULL
          WHERE stuck_since IS NOT NULL AND id NOT IN (SELECT id FROM m)

@@ -106,6 +106,23 @@ describe('operator requests across instances', () => {
   });
 });
 
+describe('conflicting operator requests', () => {
+  it('refuses a different action while a request waits for its owner, and says which', async () => {
+    const { db, sagas } = await setup({ disableWorker: true });
+    const id = (await sagas.start(FlowSaga, {})).sagaId;
+    // Owned by a live instance that has not applied anything yet.
+    await withClient(db.url, (c) =>
+      c.query(`UPDATE saga_instances SET status = 'RUNNING', owner_id = 'busy', fence = 1, lease_expires_at = now() + interval '1 hour' WHERE id = $1`, [id]),
+    );
+    const accepted = await sagas.cancel(id, { actor: 'ops', reason: 'fraud' });
+    expect(accepted.pendingRequest).toMatchObject({ action: 'cancel', actor: 'ops' });
+    await expect(sagas.pause(id, { actor: 'other' })).rejects.toThrow(/A cancel requested by ops at .* is still being applied/);
+    await expect(sagas.compensate(id, { actor: 'other' })).rejects.toMatchObject({ code: 'INVALID_SAGA_TRANSITION' });
+    // Asking for the same action again is fine (the latest words win).
+    expect((await sagas.cancel(id, { actor: 'ops2', reason: 'fraud, confirmed' })).pendingRequest).toMatchObject({ actor: 'ops2' });
+  });
+});
+
 describe('stuck-saga detection', () => {
   it('reports each reason on constructed cases, leaves a scheduled retry alone, and recovers an expired lease', async () => {
     const { db, app, sagas } = await setup({ disableWorker: true, stuckAfterMs: 60_000 });

@@ -454,6 +454,7 @@ export class TypeOrmSagaStore extends SagaStore {
          UPDATE saga_instances SET pending_request = $2::jsonb,
            next_run_at = CASE WHEN owner_id IS NULL OR lease_expires_at < now() THEN now() ELSE next_run_at END
          WHERE id = $1 AND status = ANY($3::varchar[])
+           AND (pending_request IS NULL OR pending_request->>'action' = $2::jsonb->>'action')
          RETURNING ${COLUMNS}
        ), ev AS (
          ${insertEvents('u', 'u.id', '$4::jsonb')}

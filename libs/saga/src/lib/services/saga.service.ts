@@ -208,7 +208,15 @@ export class SagaService {
     if (!updated) {
       const now = await this.store.get(sagaId);
       if (!now) throw new SagaNotFoundError(sagaId);
-      throw new InvalidSagaTransitionError(action, now.status, { sagaId, sagaName });
+      const waiting = now.request && now.request.action !== action && allowed.includes(now.status) ? now.request : null;
+      throw new InvalidSagaTransitionError(
+        action,
+        now.status,
+        { sagaId, sagaName },
+        waiting
+          ? `A ${waiting.action} requested by ${waiting.actor ?? 'someone'} at ${waiting.at} is still being applied; try again once it is.`
+          : undefined,
+      );
     }
     await this.orchestrator.deliver(sagaId, request);
     return this.get(sagaId);

@@ -100,28 +100,8 @@ function PlanList({ plan }: { plan: CompensationPlan }) {
           ))}
         </ol>
       )}
-      {plan.noCompensation.length > 0 ? (
-        <p className="muted small">
-          Not undone (no compensation):{' '}
-          {plan.noCompensation.map((s, i) => (
-            <span key={s.name}>
-              {i ? ', ' : ''}
-              <span className="mono">{s.name}</span>
-            </span>
-          ))}
-        </p>
-      ) : null}
-      {plan.alreadyDone.length > 0 ? (
-        <p className="muted small">
-          Already compensated:{' '}
-          {plan.alreadyDone.map((s, i) => (
-            <span key={s.name}>
-              {i ? ', ' : ''}
-              <span className="mono">{s.name}</span>
-            </span>
-          ))}
-        </p>
-      ) : null}
+      <StepNames label="Not undone (no compensation)" steps={plan.noCompensation} />
+      <StepNames label="Already compensated" steps={plan.alreadyDone} />
     </div>
   );
 }
@@ -225,5 +205,21 @@ export function ActionDialog({ saga, pending, onClose, onDone }: ActionDialogPro
         {mutation.isError ? <ErrorMessage error={mutation.error} /> : null}
       </form>
     </Dialog>
+  );
+}
+
+/** A labelled, comma-separated line of step names; nothing when there are none. */
+function StepNames({ label, steps }: { label: string; steps: readonly { name: string }[] }) {
+  if (!steps.length) return null;
+  return (
+    <p className="muted small">
+      {label}:{' '}
+      {steps.map((s, i) => (
+        <span key={s.name}>
+          {i ? ', ' : ''}
+          <span className="mono">{s.name}</span>
+        </span>
+      ))}
+    </p>
   );
 }

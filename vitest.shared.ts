@@ -1,15 +1,10 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { WORKSPACE_ALIASES } from './workspace-aliases.js';
 
-/**
- * Node-side test config: workspace libs resolve to their TypeScript sources (the `source` export
- * condition), so tests need no build. Keep `import` out of the list: it would leak into Node's own
- * resolution of CommonJS packages (pg-pool) and hand `require` an ES module.
- */
+/** Node-side test config: workspace libs resolve to their TypeScript sources, so tests need no build. */
 export function nodeProject(name: string, extra: { include?: string[]; testTimeout?: number; fileParallelism?: boolean; globalSetup?: string[] } = {}) {
   return defineConfig({
-    resolve: { conditions: ['source', ...defaultServerConditions] },
-    ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+    resolve: { alias: WORKSPACE_ALIASES },
     test: {
       name,
       environment: 'node',

@@ -1,17 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defineConfig } from 'vite';
+import { WORKSPACE_ALIASES } from '../../workspace-aliases.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// `source` makes @nest-saga/contracts resolve to its TypeScript sources, so the dashboard builds
-// without building the contracts first (and from a fresh clone).
+// @nest-saga/contracts resolves to its TypeScript sources, so the dashboard builds without building
+// the contracts first (and from a fresh clone).
 export default defineConfig({
   root,
-  base: '/',
+  // Relative asset URLs: the api injects `<base href>` for wherever the console is mounted.
+  base: './',
   plugins: [react()],
-  resolve: { conditions: ['source', ...defaultClientConditions] },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  resolve: { alias: WORKSPACE_ALIASES },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
   server: {
     port: 5173,
     // `npm run dev -w dashboard` against a running api: `npm start` in another terminal.

@@ -5,15 +5,15 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Logger, RequestMethod, type LoggerService } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { sagaAdminDashboardDir } from '@nest-saga/admin';
 import { AppModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
-import { defaultDashboardDir, serveDashboard } from './dashboard/dashboard-static.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
-import { setupOpenApi } from './docs/openapi.js';
-import { ApiException } from './http/api.exception.js';
 import { AppLogger } from './logging/app-logger.js';
 
 export interface RunningApp {
@@ -31,29 +31,13 @@ export interface RunningApp {
 }
 
 /**
- * The dashboard is opened with `?token=` in its URL: never send that URL on as a Referer, and do not
- * let other sites frame the pages that carry operator actions.
+ * Headers of every answer of this app; the console adds its Content-Security-Policy to its pages.
+ * The dashboard is opened with `?token=` in its URL: never send that URL on as a Referer.
  */
 function securityHeaders(_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
-  next();
-}
-
-/** A body the JSON parser skipped (another content type) would reach handlers as nothing: refuse it. */
-function requireJsonBodies(
-  req: { method: string; headers: Record<string, string | string[] | undefined> },
-  _res: unknown,
-  next: (error?: unknown) => void,
-): void {
-  const length = Number(req.headers['content-length'] ?? 0);
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  const type = String(req.headers['content-type'] ?? '');
-  if ((length > 0 || chunked) && !/^application\/([\w.+-]*\+)?json\b/i.test(type) && req.method !== 'GET' && req.method !== 'HEAD') {
-    next(new ApiException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with "Content-Type: application/json".'));
-    return;
-  }
   next();
 }
 
@@ -84,10 +68,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     app.use(securityHeaders);
     // Only JSON bodies, and small ones: a bigger body is a 413 before any handler runs.
     app.useBodyParser('json', { limit: config.bodyLimit });
-    app.use(requireJsonBodies);
-    app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
-    setupOpenApi(app);
-    const { built } = serveDashboard(app, config.dashboardDir ?? defaultDashboardDir());
+    const built = existsSync(join(config.dashboardDir ?? sagaAdminDashboardDir(), 'index.html'));
     if (config.host) await app.listen(config.port, config.host);
     else await app.listen(config.port);
     const address = app.getHttpServer().address() as AddressInfo;

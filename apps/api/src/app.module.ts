@@ -1,31 +1,20 @@
 /**
- * The api's root module, built from an `ApiConfig`. The app owns TypeORM and the scheduler;
- * `SagaModule` uses them. The demo's tables and routes are included only when the demo is on.
+ * The api's root module, built from an `ApiConfig`: a thin host of the packages. The app owns
+ * TypeORM and the scheduler; `SagaModule` runs the sagas and `SagaAdminModule` mounts the admin API
+ * and the dashboard at `/`. The demo's tables and routes are included only when the demo is on.
  */
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SagaAdminExceptionFilter, SagaAdminModule } from '@nest-saga/admin';
 import { SagaModule, sagaEntities, sagaMigrations } from '@nest-saga/saga';
-import { AdminAuthGuard } from './auth/admin-auth.guard.js';
-import { AdminTokenRegistry } from './auth/admin-tokens.js';
 import type { ApiConfig } from './config/api-config.js';
 import { DemoModule, DemoSchema1767312000000, demoEntities } from './demo/demo.module.js';
-import { HealthController } from './health/health.controller.js';
-import { ApiExceptionFilter } from './http/api-exception.filter.js';
-import { createValidationPipe } from './http/validation.js';
 import { TypeOrmLogger } from './logging/typeorm-logger.js';
 import { SagaEventLogger } from './logging/saga-event-logger.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { SagaMetricsService } from './metrics/saga-metrics.service.js';
-import { SagaAdminController } from './sagas/saga-admin.controller.js';
-import { SagaInputValidators } from './sagas/saga-input-validators.js';
-import { SagasController } from './sagas/sagas.controller.js';
-
-/** Services any module of the app may use (the demo registers its input DTO here). */
-@Global()
-@Module({ providers: [SagaInputValidators], exports: [SagaInputValidators] })
-class ApiCoreModule {}
 
 @Module({})
 export class AppModule {
@@ -33,7 +22,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ApiCoreModule,
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: config.databaseUrl,
@@ -54,14 +42,19 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         SagaModule.forRoot(config.sagaOptions),
+        // Before the console: its catch-all routes under `/api` must come after the demo's.
         ...(config.demo ? [DemoModule] : []),
+        SagaAdminModule.forRoot({
+          path: '/',
+          auth: { tokens: config.adminTokens },
+          openApi: { include: [AppModule, ...(config.demo ? [DemoModule] : [])] },
+          ...(config.dashboardDir ? { dashboardDir: config.dashboardDir } : {}),
+        }),
       ],
-      controllers: [SagasController, SagaAdminController, HealthController, MetricsController],
+      controllers: [MetricsController],
       providers: [
-        { provide: AdminTokenRegistry, useValue: new AdminTokenRegistry(config.adminTokens) },
-        { provide: APP_GUARD, useClass: AdminAuthGuard },
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
+        // The console's error bodies for what happens outside its routes too (body parsing, 404s).
+        { provide: APP_FILTER, useClass: SagaAdminExceptionFilter },
         SagaMetricsService,
         SagaEventLogger,
       ],

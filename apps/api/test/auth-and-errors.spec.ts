@@ -59,8 +59,8 @@ describe('admin API: auth, roles and errors', () => {
     });
 
     it('tells each token its role at /api/whoami', async () => {
-      expect((await api.get('/api/whoami', 'viewer')).body).toEqual({ role: 'viewer' });
-      expect((await api.get('/api/whoami', 'operator')).body).toEqual({ role: 'operator' });
+      expect((await api.get('/api/whoami', 'viewer')).body).toEqual({ role: 'viewer', actor: 'viewer' });
+      expect((await api.get('/api/whoami', 'operator')).body).toEqual({ role: 'operator', actor: 'operator' });
     });
 
     it('lets an operator do what a viewer can', async () => {

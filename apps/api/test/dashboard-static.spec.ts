@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDashboardDir } from '../src/dashboard/dashboard-static.js';
+import { sagaAdminDashboardDir } from '@nest-saga/admin';
 import { ApiClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -22,8 +22,8 @@ describe('dashboard serving', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds apps/dashboard/dist from its own location, whatever the working directory', () => {
-    expect(defaultDashboardDir().replace(/\\/g, '/')).toMatch(/\/apps\/dashboard\/dist$/);
+  it('finds the dashboard shipped in @nest-saga/admin from its own location, whatever the working directory', () => {
+    expect(sagaAdminDashboardDir().replace(/\\/g, '/')).toMatch(/\/libs\/saga-admin\/dist\/console$/);
   });
 
   it('serves index.html at / and for client routes, and the assets as files', async () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { SagaModuleOptions } from '@nest-saga/saga';
-import { parseAdminTokens, type AdminToken } from '../auth/admin-tokens.js';
+import { parseAdminTokens, type AdminToken } from '@nest-saga/admin';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';

@@ -1,10 +1,10 @@
 /** `GET /api/demo/ledger`: the demo's effects as they stand, to check the saga guarantees by hand. */
-import { Controller, Get, Injectable, Query } from '@nestjs/common';
+import { Controller, Get, Injectable, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { ViewerRoute } from '../auth/roles.decorator.js';
+import { SagaAdminAuthGuard, SagaAdminExceptionFilter, ViewerRoute } from '@nest-saga/admin';
 import type { PaymentStatus, ReservationStatus, ShipmentStatus } from './demo.entities.js';
 
 export class LedgerStockModel {
@@ -76,7 +76,9 @@ export class DemoLedgerService {
 
 @ApiTags('demo')
 @ApiBearerAuth()
-@Controller('demo/ledger')
+@UseGuards(SagaAdminAuthGuard)
+@UseFilters(SagaAdminExceptionFilter)
+@Controller('api/demo/ledger')
 export class DemoLedgerController {
   constructor(private readonly ledger: DemoLedgerService) {}
 

@@ -1,6 +1,6 @@
 /** The demo that ships with the api (SPEC §6): the `order` saga, its tables and the ledger route. */
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { SagaInputValidators } from '../sagas/saga-input-validators.js';
+import { SagaInputValidators } from '@nest-saga/admin';
 import { DemoLedgerController, DemoLedgerService } from './demo-ledger.js';
 import { DemoSimulator } from './demo-simulator.service.js';
 import { ORDER_SAGA, OrderInputDto } from './order-input.js';

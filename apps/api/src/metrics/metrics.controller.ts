@@ -1,6 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/roles.decorator.js';
 import { SagaMetricsService } from './saga-metrics.service.js';
 
 /** Served at `/metrics` (outside `/api`), where Prometheus looks by default. */
@@ -10,7 +9,6 @@ export class MetricsController {
   constructor(private readonly metrics: SagaMetricsService) {}
 
   @Get()
-  @Public()
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format); needs no token.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text', schema: { type: 'string' } })

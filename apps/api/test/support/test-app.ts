@@ -12,7 +12,7 @@ import type { SagaModuleOptions } from '@nest-saga/saga';
 import { createTestDatabase } from '../../../../testing/test-database.js';
 import { createApp, type RunningApp } from '../../src/app.factory.js';
 import { loadConfig, type ApiConfig, type LogLevelName } from '../../src/config/api-config.js';
-import { parseAdminTokens } from '../../src/auth/admin-tokens.js';
+import { parseAdminTokens } from '@nest-saga/admin';
 
 export interface StartTestAppOptions {
   /** `SAGA_ADMIN_TOKENS` syntax; default: one operator and one viewer token, random. */

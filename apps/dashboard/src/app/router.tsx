@@ -1,4 +1,5 @@
 import { createBrowserRouter, createMemoryRouter, type RouteObject } from 'react-router';
+import { routerBasename } from '../lib/base-path';
 import { RootLayout } from './layout';
 import { DefinitionsRoute } from './routes/definitions';
 import { NotFoundRoute, RouteError } from './routes/not-found';
@@ -21,7 +22,7 @@ export const routes: RouteObject[] = [
   },
 ];
 
-export const createAppRouter = () => createBrowserRouter(routes);
+export const createAppRouter = () => createBrowserRouter(routes, { basename: routerBasename() });
 
 /** For tests: the same routes in memory, starting at `url`. */
 export const createTestRouter = (url: string) => createMemoryRouter(routes, { initialEntries: [url] });

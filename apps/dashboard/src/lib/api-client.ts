@@ -3,6 +3,7 @@
  * and every non-2xx answer turned into an ApiError that carries the HTTP status and the API's code.
  */
 import type { ApiErrorBody } from '@nest-saga/contracts';
+import { apiBase } from './base-path';
 import { session } from './session';
 
 export class ApiError extends Error {
@@ -40,7 +41,7 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
     else params.append(key, String(value));
   }
   const search = params.toString();
-  return `/api${path}${search ? `?${search}` : ''}`;
+  return `${apiBase()}${path}${search ? `?${search}` : ''}`;
 }
 
 async function readError(response: Response): Promise<ApiError> {

@@ -1,3 +1,4 @@
+import { basePath } from '../../lib/base-path';
 import { isRouteErrorResponse, useRouteError } from 'react-router';
 import { ButtonLink } from '../../components/button';
 import { EmptyState } from '../../components/states';
@@ -24,7 +25,7 @@ export function RouteError() {
         <h1>Something went wrong</h1>
         <p>The dashboard hit an unexpected error. Reload the page; if it happens again, report this message:</p>
         <pre className="error-text">{message}</pre>
-        <a className="btn btn-primary" href="/">
+        <a className="btn btn-primary" href={basePath()}>
           Reload the dashboard
         </a>
       </div>

@@ -168,6 +168,7 @@ export class SagaStatsModel implements SagaStats {
 
 export class WhoAmIModel {
   @ApiProperty({ enum: ['viewer', 'operator'] }) role: 'viewer' | 'operator';
+  @ApiProperty({ description: 'The identity saga histories record for your actions.', example: 'operator' }) actor: string;
 }
 
 export class HealthModel {

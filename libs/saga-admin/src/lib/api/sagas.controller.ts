@@ -1,5 +1,5 @@
 /** The admin API over `SagaService`: thin handlers, errors mapped by `ApiExceptionFilter`. */
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -16,6 +16,7 @@ import {
 } from '@nestjs/swagger';
 import { SAGA_ERROR_CODES, type SagaDetail, type SagaPage, type SagaSummary } from '@nest-saga/contracts';
 import { SagaService, type SagaActionOptions } from '@nest-saga/saga';
+import { AdminApiController } from '../http/admin-api.decorator.js';
 import { Actor, OperatorRoute, ViewerRoute } from '../auth/roles.decorator.js';
 import { ErrorBodyModel, SagaDetailModel, SagaPageModel, StartedSagaModel } from '../docs/api-models.js';
 import { ApiException } from '../http/api.exception.js';
@@ -47,7 +48,7 @@ const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 @ApiTags('sagas')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or wrong token.', type: ErrorBodyModel })
-@Controller('sagas')
+@AdminApiController('sagas')
 export class SagasController {
   constructor(
     private readonly sagas: SagaService,

@@ -1,5 +1,6 @@
 /**
- * The one place errors become HTTP answers. Library errors map by their stable `code`; everything
+ * The one place the console's errors become HTTP answers (bound to its controllers; a host may also
+ * make it global, as the demo app does). Library errors map by their stable `code`; everything
  * the client did not cause is a 500 (or 503 when the database is down) with a generic message:
  * stacks, SQL and driver messages go to the log, never into the body.
  */
@@ -49,7 +50,7 @@ function upperSnake(text: string): string {
 }
 
 @Catch()
-export class ApiExceptionFilter implements ExceptionFilter {
+export class SagaAdminExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
   catch(exception: unknown, host: ArgumentsHost): void {

@@ -1,15 +1,17 @@
 /** Read-only admin routes: definitions, stats, and who the caller is. */
-import { Controller, Get } from '@nestjs/common';
+import { Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AdminRole, SagaDefinitionView, SagaStats } from '@nest-saga/contracts';
 import { SagaService } from '@nest-saga/saga';
-import { Actor, ViewerRoute } from '../auth/roles.decorator.js';
+import { AdminApiController } from '../http/admin-api.decorator.js';
+import { Principal, ViewerRoute } from '../auth/roles.decorator.js';
+import type { SagaAdminPrincipal } from '../saga-admin-options.interface.js';
 import { ErrorBodyModel, SagaDefinitionModel, SagaStatsModel, WhoAmIModel } from '../docs/api-models.js';
 
 @ApiTags('sagas')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or wrong token.', type: ErrorBodyModel })
-@Controller()
+@AdminApiController()
 export class SagaAdminController {
   constructor(private readonly sagas: SagaService) {}
 
@@ -32,9 +34,9 @@ export class SagaAdminController {
   @Get('whoami')
   @ViewerRoute()
   @ApiTags('auth')
-  @ApiOperation({ summary: 'The role of the calling token (the dashboard shows actions to operators only).' })
+  @ApiOperation({ summary: 'The role and identity of the caller (the dashboard shows actions to operators only).' })
   @ApiOkResponse({ type: WhoAmIModel })
-  whoami(@Actor() role: string): { role: AdminRole } {
-    return { role: role as AdminRole };
+  whoami(@Principal() principal: SagaAdminPrincipal): { role: AdminRole; actor: string } {
+    return { role: principal.role, actor: principal.actor };
   }
 }

@@ -1,11 +1,12 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SagaService } from '@nest-saga/saga';
+import { AdminApiController } from '../http/admin-api.decorator.js';
 import { Public } from '../auth/roles.decorator.js';
 import { HealthModel } from '../docs/api-models.js';
 
 @ApiTags('operations')
-@Controller('health')
+@AdminApiController('health')
 export class HealthController {
   constructor(private readonly sagas: SagaService) {}
 

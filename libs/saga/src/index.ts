@@ -29,6 +29,7 @@ export {
   RequestScopedStepError,
   NonRetryableStepError,
 } from './lib/errors/saga.errors.js';
+export { SagaExceptionFilter, SAGA_ERROR_HTTP_STATUS } from './lib/http/saga-exception.filter.js';
 export { SagaStore } from './lib/persistence/saga.store.js';
 export { SAGA_STORE } from './lib/saga.constants.js';
 export { TypeOrmSagaStore } from './lib/persistence/typeorm-saga.store.js';

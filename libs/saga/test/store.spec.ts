@@ -25,9 +25,9 @@ const stores: [string, () => SagaStore][] = [
 ];
 
 describe.each(stores)('%s', (_name, makeStore) => {
-  async function ownedSaga(store: SagaStore) {
+  async function ownedSaga(store: SagaStore, ownerId = 'me') {
     const id = crypto.randomUUID();
-    await store.insert({ id, name: 'x', version: 1, status: 'RUNNING', input: {}, idempotencyKey: null, steps: [], deadlineMs: null, ownerId: 'me', leaseMs: 30_000 }, []);
+    await store.insert({ id, name: 'x', version: 1, status: 'RUNNING', input: {}, idempotencyKey: null, steps: [], deadlineMs: null, ownerId, leaseMs: 30_000 }, []);
     return id;
   }
 
@@ -56,6 +56,37 @@ describe.each(stores)('%s', (_name, makeStore) => {
     expect((await store.checkpoint(settle(id))).ok).toBe(true);
     expect((await store.get(id))!.nextRunAt).toBeNull();
     expect((await store.claimDue('other', 100, 30_000)).map((c) => c.saga.id)).not.toContain(id);
+  });
+
+  it('on restart, takes back the sagas still owned under its id (any lease): new fence, history says restart; the old fence is refused', async () => {
+    const store = makeStore();
+    const me = `pod-${crypto.randomUUID()}`;
+    const mine = await ownedSaga(store, me);
+    const settled = await ownedSaga(store, me);
+    expect((await store.checkpoint({ ...settle(settled), ownerId: me })).ok).toBe(true);
+    const theirs = await ownedSaga(store, `pod-${crypto.randomUUID()}`);
+
+    const reclaimed = await store.reclaim(me, 10, 30_000);
+    expect(reclaimed.map((c) => [c.saga.id, c.saga.fence, c.saga.ownerId, c.previousOwner])).toEqual([[mine, 2, me, me]]);
+    expect((await store.getEvents(mine)).map((e) => [e.type, e.actor, e.data])).toEqual([
+      ['LEASE_TAKEN_OVER', me, { previousOwner: me, newOwner: me, fence: 2, restart: true }],
+    ]);
+    expect((await store.checkpoint({ ...settle(mine), ownerId: me, fence: 1 })).ok).toBe(false);
+    expect((await store.checkpoint({ ...settle(mine), ownerId: me, fence: 2 })).ok).toBe(true);
+    expect((await store.get(theirs))!.fence).toBe(1);
+    expect(await store.getEvents(theirs)).toEqual([]);
+    expect(await store.reclaim(me, 10, 30_000)).toEqual([]);
+  });
+
+  it('on restart, leaves the owned sagas beyond its capacity to any instance at once', async () => {
+    const store = makeStore();
+    const me = `pod-${crypto.randomUUID()}`;
+    const ids: string[] = [await ownedSaga(store, me), await ownedSaga(store, me), await ownedSaga(store, me)];
+    const reclaimed = await store.reclaim(me, 1, 30_000);
+    expect(reclaimed).toHaveLength(1);
+    const claimed = (await store.claimDue('other', 100, 30_000)).filter((c) => ids.includes(c.saga.id));
+    expect(claimed.map((c) => c.saga.id).sort()).toEqual(ids.filter((id) => id !== reclaimed[0].saga.id).sort());
+    expect(claimed.map((c) => c.previousOwner)).toEqual([me, me]);
   });
 
   it('refuses a checkpoint with a stale fence and writes none of its events', async () => {

@@ -33,6 +33,10 @@ export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSag
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
     throw new SagaConfigurationError(`${where}: concurrency must be an integer of at least 1 (got ${options.concurrency}).`);
   }
+  // Stored in owner_id varchar(200) and compared on every fenced write.
+  if (options.instanceId !== undefined && !(typeof options.instanceId === 'string' && options.instanceId.trim() !== '' && options.instanceId.length <= 200)) {
+    throw new SagaConfigurationError(`${where}: instanceId must be a non-empty string of at most 200 characters (got ${JSON.stringify(options.instanceId)?.slice(0, 60)}).`);
+  }
   if (options.deadlinePolicy && !DEADLINE_POLICIES.includes(options.deadlinePolicy)) {
     throw new SagaConfigurationError(`${where}: deadlinePolicy must be one of ${DEADLINE_POLICIES.join(', ')} (got ${options.deadlinePolicy}).`);
   }

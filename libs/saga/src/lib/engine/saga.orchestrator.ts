@@ -2,6 +2,9 @@
  * Owns this instance's runners: claims due sagas up to `concurrency`, renews all their leases in one
  * statement per period, hands operator requests to the runner that owns the saga, and on shutdown
  * stops claiming, lets attempts finish (up to `shutdownTimeoutMs`) and gives the sagas back.
+ * At start it first takes back the sagas its instance id still owns (left by an earlier process of
+ * that id); until then it claims nothing else and runs no new saga itself, so the fence it bumps
+ * can never be that of a runner of its own.
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
@@ -17,6 +20,11 @@ import { SagaRunner } from './saga.runner.js';
 
 /** How long a saga this instance cannot run (unknown name, other steps) waits before any instance claims it again. */
 const UNRUNNABLE_RETRY_MS = 60_000;
+/**
+ * How long the bootstrap waits for the sagas of an earlier process with this id to be taken back.
+ * Past it the app starts anyway (a slow database must not block it); the poller finishes the job.
+ */
+const BOOT_RECLAIM_WAIT_MS = 5_000;
 
 @Injectable()
 export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,6 +38,8 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   private pollAgain = false;
   private stopped = false;
   private started = false;
+  /** True once the sagas an earlier process with this instance id owned are taken back. */
+  private reclaimed = false;
   private pollFailures = 0;
   /** Set when due sagas may be waiting that no instance has claimed (we refused or left some). */
   private backlog = true;
@@ -50,13 +60,15 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     return this.runners.size;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.store.init();
     if (this.options.disableWorker) return;
     this.started = true;
-    this.schedulePoll(0);
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.logger.log(`Saga worker "${this.options.instanceId}" started (concurrency ${this.options.concurrency}, lease ${this.options.leaseMs} ms)`);
+    // The first poll takes back what an earlier process with this id left; waiting for it here means
+    // sagas the app starts right after bootstrap run on this instance at once, as they always did.
+    await Promise.race([this.poll(), delay(BOOT_RECLAIM_WAIT_MS)]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -65,11 +77,11 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
 
   /** True when this instance should run a new saga itself rather than leave it to the poller. */
   hasCapacity(): boolean {
-    return this.started && !this.stopped && this.runners.size < this.options.concurrency;
+    return this.started && this.reclaimed && !this.stopped && this.runners.size < this.options.concurrency;
   }
 
   /** Runs a saga this instance has just claimed or created. */
-  adopt(saga: SagaRecord, options: { previousOwner?: string | null; freshlyStarted?: boolean } = {}): SagaRunner | null {
+  adopt(saga: SagaRecord, options: { previousOwner?: string | null; freshlyStarted?: boolean; restart?: boolean } = {}): SagaRunner | null {
     if (this.runners.has(saga.id)) return this.runners.get(saga.id)!;
     const def = this.registry.find(saga.name);
     if (!def) {
@@ -112,7 +124,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
    */
   async deliver(sagaId: string, request: SagaRequest, waitMs = 3_000, again = true): Promise<void> {
     let runner = this.runners.get(sagaId);
-    if (!runner && this.started && !this.stopped) {
+    if (!runner && this.started && this.reclaimed && !this.stopped) {
       const claimed = await this.store.claimOne(sagaId, this.options.instanceId, this.options.leaseMs);
       if (claimed) runner = this.adopt(claimed.saga, { previousOwner: claimed.previousOwner }) ?? undefined;
     }
@@ -163,6 +175,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     this.polling = true;
     let next = this.options.pollIntervalMs;
     try {
+      if (!this.reclaimed) await this.reclaim();
       if (this.runners.size) await this.deliverPendingRequests();
       const free = this.options.concurrency - this.runners.size;
       if (free > 0) {
@@ -191,6 +204,24 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       next = 0;
     }
     this.schedulePoll(next);
+  }
+
+  /**
+   * A stable `instanceId` (a pod name) comes back after a crash: the sagas the dead process owned are
+   * ours to run now, not after their leases expire. Bumping the fence fences out that process in
+   * case it is in fact still alive (two replicas given one id).
+   */
+  private async reclaim(): Promise<void> {
+    const claimed = await this.store.reclaim(this.options.instanceId, this.options.concurrency - this.runners.size, this.options.leaseMs);
+    this.reclaimed = true;
+    const left: { sagaId: string; fence: number }[] = [];
+    for (const c of claimed) {
+      if (this.stopped) left.push({ sagaId: c.saga.id, fence: c.saga.fence });
+      else this.adopt(c.saga, { previousOwner: c.previousOwner, restart: true });
+    }
+    // Shut down meanwhile: hand them to the other instances now rather than after the new lease.
+    if (left.length) await this.store.releaseAll(this.options.instanceId, left);
+    if (claimed.length) this.logger.warn(`Saga worker "${this.options.instanceId}" took back ${claimed.length} saga(s) an earlier process with this id left unfinished`);
   }
 
   /** Requests written by other instances' operators reach our runners within one poll interval. */

@@ -51,14 +51,14 @@ export class SagaRunner {
     private readonly deps: SagaRunnerDeps,
     private readonly rec: SagaRecord,
     private readonly def: RegisteredSaga,
-    options: { previousOwner?: string | null; freshlyStarted?: boolean } = {},
+    options: { previousOwner?: string | null; freshlyStarted?: boolean; restart?: boolean } = {},
   ) {
     this.deadlineHandled = rec.deadlineHandledAt !== null;
     if (options.freshlyStarted) {
       this.prepared = { kind: 'execute', index: 0, attempt: rec.steps[0].attempts };
     }
     if (rec.request) this.onRequest(rec.request);
-    this.done = this.run(options.previousOwner ?? null);
+    this.done = this.run(options.previousOwner ?? null, options.restart ?? false);
   }
 
   get sagaId(): string {
@@ -109,12 +109,14 @@ export class SagaRunner {
     this.wake?.();
   }
 
-  private async run(previousOwner: string | null): Promise<void> {
+  private async run(previousOwner: string | null, restart: boolean): Promise<void> {
     try {
-      if (previousOwner) {
+      if (restart) {
+        this.deps.logger.warn(`Saga "${this.rec.name}" (id=${this.rec.id}) taken back after instance "${previousOwner}" restarted`);
+      } else if (previousOwner) {
         this.deps.logger.warn(`Saga "${this.rec.name}" (id=${this.rec.id}) taken over from instance "${previousOwner}"`);
       }
-      this.recoverLostAttempts(previousOwner);
+      this.recoverLostAttempts(previousOwner, restart);
       await this.loop();
     } catch (error) {
       this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
@@ -247,7 +249,7 @@ export class SagaRunner {
   }
 
   /** Attempts marked RUNNING by an owner that is gone were interrupted: count them as failed, outcome unknown. */
-  private recoverLostAttempts(previousOwner: string | null): void {
+  private recoverLostAttempts(previousOwner: string | null, restart = false): void {
     if (this.prepared) return;
     const rec = this.rec;
     const lost = (what: string, attempt: number): AttemptOutcome => ({
@@ -255,7 +257,13 @@ export class SagaRunner {
       error: {
         name: 'AttemptLost',
         code: 'ATTEMPT_LOST',
-        message: `${what} attempt ${attempt} was interrupted: ${previousOwner ? `instance "${previousOwner}" stopped while it ran` : 'the instance running it stopped'}.`,
+        message: `${what} attempt ${attempt} was interrupted: ${
+          restart
+            ? `an earlier process of instance "${previousOwner}" stopped while it ran`
+            : previousOwner
+              ? `instance "${previousOwner}" stopped while it ran`
+              : 'the instance running it stopped'
+        }.`,
       },
       outcomeUnknown: true,
       retryable: true,

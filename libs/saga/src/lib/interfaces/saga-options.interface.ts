@@ -71,7 +71,15 @@ export interface SagaModuleOptions {
   stuckCheckIntervalMs?: number;
   /** How long shutdown waits for running steps before releasing their sagas. @default 10000 */
   shutdownTimeoutMs?: number;
-  /** Id of this app instance in leases and history. @default `${hostname}:${pid}:${random}` */
+  /**
+   * Id of this app instance in leases and history (at most 200 characters). Give it a stable value,
+   * such as the pod name, and an instance restarted after a crash takes back at once the sagas its
+   * earlier process owned (new fence, `LEASE_TAKEN_OVER` with `restart: true` in their history)
+   * instead of waiting `leaseMs` for their leases to expire. It must be unique among the instances
+   * running at the same time: one that starts with the id of a live instance takes that instance's
+   * sagas from it (fencing keeps their state safe, but the steps in flight run again).
+   * @default `${hostname}:${pid}:${random}`, new at every start (so a restart waits for the leases)
+   */
   instanceId?: string;
   /** Name of the TypeORM data source to use. @default the default data source */
   dataSourceName?: string;

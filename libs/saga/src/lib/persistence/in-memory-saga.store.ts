@@ -142,6 +142,24 @@ export class InMemorySagaStore extends SagaStore {
       .map((r) => this.take(r, ownerId, leaseMs));
   }
 
+  async reclaim(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
+    const now = this.now();
+    const owned = [...this.sagas.values()]
+      .filter((r) => r.ownerId === ownerId && ['PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED'].includes(r.status))
+      .sort((a, b) => (a.nextRunAt?.getTime() ?? -Infinity) - (b.nextRunAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : 1));
+    for (const rec of owned.slice(limit)) {
+      rec.leaseExpiresAt = new Date(now.getTime() - 1);
+      rec.nextRunAt = now;
+    }
+    return owned.slice(0, limit).map((rec) => {
+      rec.fence += 1;
+      rec.leaseExpiresAt = new Date(now.getTime() + leaseMs);
+      rec.nextRunAt = rec.leaseExpiresAt;
+      this.append(rec.id, [{ type: 'LEASE_TAKEN_OVER', actor: ownerId, data: { previousOwner: ownerId, newOwner: ownerId, fence: rec.fence, restart: true } }]);
+      return { saga: clone(rec), previousOwner: ownerId };
+    });
+  }
+
   async claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null> {
     const rec = this.sagas.get(sagaId);
     const now = this.now();

@@ -2,7 +2,16 @@ import { SagaEventEntity } from './entities/saga-event.entity.js';
 import { SagaInstanceEntity } from './entities/saga-instance.entity.js';
 import { CreateSagaTables1764000000000 } from './migrations/1764000000000-create-saga-tables.js';
 
-/** Add to `TypeOrmModule.forRoot({ entities })`. */
+/**
+ * Add to `TypeOrmModule.forRoot({ entities })`. They describe exactly what `sagaMigrations` create,
+ * so `typeorm migration:generate` on a migrated database finds no change for the saga tables.
+ * `synchronize: true` also builds them (same indexes); keep it to tests and demos: it ignores the
+ * table's fillfactor and the DESC order of the list indexes, and it is no upgrade path.
+ */
 export const sagaEntities = [SagaInstanceEntity, SagaEventEntity];
-/** Add to `TypeOrmModule.forRoot({ migrations })` and run them (`migrationsRun: true` or your CLI). */
+/**
+ * Add to `TypeOrmModule.forRoot({ migrations })` and run them (`migrationsRun: true` or your CLI).
+ * The production way to create and upgrade the saga tables; later versions add migrations, never
+ * edit shipped ones.
+ */
 export const sagaMigrations = [CreateSagaTables1764000000000];

@@ -101,6 +101,13 @@ export abstract class SagaStore {
   abstract checkpoint(checkpoint: Checkpoint): Promise<CheckpointResult>;
   /** Claims up to `limit` due sagas (new, retry due, requested, lease expired), oldest due first. */
   abstract claimDue(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]>;
+  /**
+   * At the start of an instance: claims (new fence, new lease) the non-terminal sagas still owned
+   * under `ownerId`, expired lease or not, because they were left by an earlier process with the
+   * same instance id, which is gone. Records `LEASE_TAKEN_OVER` with `restart: true` for each.
+   * Owned sagas beyond `limit` get an expired lease, so any instance may take them over at once.
+   */
+  abstract reclaim(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]>;
   /** Claims one saga if it is unowned or its lease expired. */
   abstract claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null>;
   /** Extends the leases this instance still holds; sagas missing from the result are lost. */

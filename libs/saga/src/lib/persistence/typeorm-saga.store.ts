@@ -384,6 +384,36 @@ export class TypeOrmSagaStore extends SagaStore {
     return claimed[0] ?? null;
   }
 
+  async reclaim(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
+    // The status list is the predicate of ix_saga_instances_active, so that index serves this query.
+    const { rows } = await this.sql.query(
+      `WITH locked AS (
+         SELECT id, next_run_at FROM saga_instances
+         WHERE owner_id = $1 AND status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')
+         FOR UPDATE SKIP LOCKED
+       ), c AS (
+         SELECT id, row_number() OVER (ORDER BY next_run_at NULLS FIRST, id) <= $3 AS mine FROM locked
+       ), u AS (
+         UPDATE saga_instances s SET
+           fence = CASE WHEN c.mine THEN s.fence + 1 ELSE s.fence END,
+           lease_expires_at = CASE WHEN c.mine THEN now() + ${ms('$2')} ELSE now() - interval '1 millisecond' END,
+           next_run_at = CASE WHEN c.mine THEN now() + ${ms('$2')} ELSE now() END
+         FROM c WHERE s.id = c.id
+         RETURNING ${COLUMNS
+           .split(',')
+           .map((c) => `s.${c.trim()}`)
+           .join(', ')}, c.mine
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, actor, data)
+         SELECT u.id, 'LEASE_TAKEN_OVER', $1, jsonb_build_object('previousOwner', $1::text, 'newOwner', $1::text, 'fence', u.fence, 'restart', true)
+         FROM u WHERE u.mine
+       )
+       SELECT * FROM u WHERE u.mine`,
+      [ownerId, leaseMs, limit],
+    );
+    return rows.map((row) => ({ saga: toSagaRecord(row), previousOwner: ownerId }));
+  }
+
   private async claim(ownerId: string, leaseMs: number, where: string, extra: unknown[], limitParam: string): Promise<ClaimedSaga[]> {
     const { rows } = await this.sql.query(
       `WITH c AS (

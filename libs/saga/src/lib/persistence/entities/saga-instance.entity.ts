@@ -10,6 +10,14 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('ix_saga_instances_name_created', ['name', 'createdAt', 'id'])
 @Index('ix_saga_instances_created', ['createdAt', 'id'])
 @Index('ux_saga_instances_idempotency_key', ['idempotencyKey'], { unique: true })
+// The partial indexes of the migration, declared with the same names and conditions, so that
+// `migration:generate` against a migrated database proposes nothing and `synchronize` builds them
+// too. The list indexes above are DESC in the migration; TypeORM cannot say so, and a B-tree serves
+// both directions alike when every column has the same order, so that difference is harmless.
+@Index('ix_saga_instances_next_run', ['nextRunAt'], { where: 'next_run_at IS NOT NULL' })
+@Index('ix_saga_instances_requests', ['ownerId'], { where: 'pending_request IS NOT NULL' })
+@Index('ix_saga_instances_stuck', ['stuckSince'], { where: 'stuck_since IS NOT NULL' })
+@Index('ix_saga_instances_active', ['status'], { where: `status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')` })
 export class SagaInstanceEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid' })
   id: string;

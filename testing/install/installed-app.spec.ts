@@ -251,6 +251,10 @@ describe('installed into a Nest app outside the workspace', () => {
     const saga = await runSaga(`${started.url}/v1/ops/api`, 'o-2');
     expect(saga.status).toBe('COMPLETED');
     expect((await call(`${started.url}/v1/orders/${saga.id}`)).body).toEqual({ id: saga.id, status: 'COMPLETED' });
+    // A SagaError thrown from the host's own controller: the 404 and body of the console's API.
+    const missing = await call(`${started.url}/v1/orders/7d0c8f44-52a8-4c9e-9d1e-0a4b7e3e9f10`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ statusCode: 404, code: 'SAGA_NOT_FOUND' });
     const page = await call(`${started.url}/v1/ops/sagas/${saga.id}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('<base href="/v1/ops/">');

@@ -4,22 +4,13 @@
  * the client did not cause is a 500 (or 503 when the database is down) with a generic message:
  * stacks, SQL and driver messages go to the log, never into the body.
  */
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { SAGA_ERROR_CODES, type ApiErrorBody } from '@nest-saga/contracts';
-import { SagaError } from '@nest-saga/saga';
+import { SAGA_ERROR_HTTP_STATUS, SagaError } from '@nest-saga/saga';
 import { ApiException } from './api.exception.js';
 
-/** HTTP status of each library error code; codes not listed are server faults (500). */
-export const SAGA_ERROR_STATUS: Readonly<Record<string, number>> = {
-  [SAGA_ERROR_CODES.SAGA_NOT_FOUND]: HttpStatus.NOT_FOUND,
-  [SAGA_ERROR_CODES.SAGA_DEFINITION_NOT_FOUND]: HttpStatus.NOT_FOUND,
-  [SAGA_ERROR_CODES.SAGA_STEP_NOT_FOUND]: HttpStatus.NOT_FOUND,
-  [SAGA_ERROR_CODES.INVALID_SAGA_TRANSITION]: HttpStatus.CONFLICT,
-  [SAGA_ERROR_CODES.SAGA_INPUT_INVALID]: HttpStatus.BAD_REQUEST,
-  [SAGA_ERROR_CODES.VALIDATION_FAILED]: HttpStatus.BAD_REQUEST,
-  [SAGA_ERROR_CODES.SAGA_LEASE_LOST]: HttpStatus.CONFLICT,
-  [SAGA_ERROR_CODES.DATABASE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
-};
+/** HTTP status of each library error code (the library's own table); codes not listed are server faults (500). */
+export const SAGA_ERROR_STATUS: Readonly<Record<string, number>> = SAGA_ERROR_HTTP_STATUS as Readonly<Record<string, number>>;
 
 const HTTP_CODES: Readonly<Record<number, string>> = {
   400: SAGA_ERROR_CODES.VALIDATION_FAILED,

@@ -39,6 +39,17 @@ export interface ApiConfig {
   migrationsRun: boolean;
   /** TypeORM connection attempts at start (0 in tests so a wrong URL fails fast). */
   databaseRetryAttempts: number;
+  /**
+   * Connections in the pool the engine, the admin API and the demo share.
+   * @default 10
+   */
+  databasePoolSize: number;
+  /**
+   * How long a query waits for a free pooled connection (or a new one to open) before it fails.
+   * Bounded so a starved pool fails requests and steps instead of hanging them.
+   * @default 5000
+   */
+  databaseConnectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -110,5 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sagaOptions,
     migrationsRun: parseBoolean('SAGA_MIGRATIONS_RUN', env.SAGA_MIGRATIONS_RUN, true),
     databaseRetryAttempts: parseInteger('DATABASE_RETRY_ATTEMPTS', env.DATABASE_RETRY_ATTEMPTS, 10),
+    databasePoolSize: parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1),
+    // 0 would mean "wait forever" to pg: refused like any other non-positive value.
+    databaseConnectTimeoutMs: parseInteger('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, 5_000, 1),
   };
 }

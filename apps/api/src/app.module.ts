@@ -35,7 +35,7 @@ export class AppModule {
           installExtensions: false,
           retryAttempts: config.databaseRetryAttempts,
           retryDelay: 2_000,
-          extra: { max: 10, connectionTimeoutMillis: 5_000 },
+          extra: { max: config.databasePoolSize, connectionTimeoutMillis: config.databaseConnectTimeoutMs },
           logger: new TypeOrmLogger(),
           logging: ['error', 'warn', 'schema', 'migration'],
           maxQueryExecutionTime: 5_000,

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseAdminTokens } from '@nest-saga/admin';
 import { startupBanner } from '../startup-banner.js';
-import { loadConfig } from './api-config.js';
+import { ConfigError, loadConfig } from './api-config.js';
 
 describe('loadConfig', () => {
   it('defaults to port 3000, the embedded database in ./.data, the demo on and a generated operator token', () => {
@@ -31,7 +32,13 @@ describe('loadConfig', () => {
       { role: 'viewer', token: 'viewer-token-1' },
       { role: 'operator', token: 'op:with:colons' },
     ]);
-    expect(config.sagaOptions).toEqual({ pollIntervalMs: 200 });
+    expect(config.sagaOptions).toEqual({ pollIntervalMs: 200, instanceId: `${hostname()}:8080` });
+  });
+
+  it('takes the instance id from SAGA_INSTANCE_ID (a pod name), else <hostname>:<PORT>, stable across restarts', () => {
+    expect(loadConfig({ SAGA_INSTANCE_ID: ' orders-api-0 ' }).sagaOptions.instanceId).toBe('orders-api-0');
+    expect(loadConfig({}).sagaOptions.instanceId).toBe(`${hostname()}:3000`);
+    expect(loadConfig({}).sagaOptions.instanceId).toBe(loadConfig({}).sagaOptions.instanceId);
   });
 
   it('refuses malformed settings with a message that says what is expected', () => {
@@ -41,6 +48,30 @@ describe('loadConfig', () => {
     expect(() => parseAdminTokens('admin:some-long-token')).toThrow(/viewer:<token>/);
     expect(() => parseAdminTokens('operator:short')).toThrow(/shorter than 8/);
     expect(() => parseAdminTokens('operator')).toThrow(/viewer:<token>/);
+  });
+});
+
+describe('database pool settings', () => {
+  it('default to a pool of 10 connections and a 5 s wait for one', () => {
+    expect(loadConfig({})).toMatchObject({ databasePoolSize: 10, databaseConnectTimeoutMs: 5_000 });
+    expect(loadConfig({ DATABASE_POOL_SIZE: ' ', DATABASE_CONNECT_TIMEOUT_MS: '' })).toMatchObject({ databasePoolSize: 10, databaseConnectTimeoutMs: 5_000 });
+  });
+
+  it('reads DATABASE_POOL_SIZE and DATABASE_CONNECT_TIMEOUT_MS', () => {
+    expect(loadConfig({ DATABASE_POOL_SIZE: '40', DATABASE_CONNECT_TIMEOUT_MS: '1500' })).toMatchObject({
+      databasePoolSize: 40,
+      databaseConnectTimeoutMs: 1_500,
+    });
+  });
+
+  it.each(['0', '-3', '2.5', 'ten', '1e400'])('refuses DATABASE_POOL_SIZE=%s at start, naming the variable and the value', (value) => {
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: value })).toThrow(`DATABASE_POOL_SIZE must be an integer >= 1, not "${value}".`);
+  });
+
+  it('refuses a connection timeout of 0 (pg would wait forever) or one that is not a whole number', () => {
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be an integer >= 1, not "0"/);
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '5s' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be an integer >= 1, not "5s"/);
   });
 });
 

@@ -3,6 +3,7 @@
  * receives an `ApiConfig` and never reads `process.env` itself, so tests configure it directly.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { SagaModuleOptions } from '@nest-saga/saga';
 import { parseAdminTokens, type AdminToken } from '@nest-saga/admin';
@@ -39,6 +40,17 @@ export interface ApiConfig {
   migrationsRun: boolean;
   /** TypeORM connection attempts at start (0 in tests so a wrong URL fails fast). */
   databaseRetryAttempts: number;
+  /**
+   * Connections in the pool the engine, the admin API and the demo share.
+   * @default 10
+   */
+  databasePoolSize: number;
+  /**
+   * How long a query waits for a free pooled connection (or a new one to open) before it fails.
+   * Bounded so a starved pool fails requests and steps instead of hanging them.
+   * @default 5000
+   */
+  databaseConnectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -91,11 +103,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (stuckAfterMs !== undefined) sagaOptions.stuckAfterMs = stuckAfterMs;
   const leaseMs = optionalInteger('SAGA_LEASE_MS', env.SAGA_LEASE_MS);
   if (leaseMs !== undefined) sagaOptions.leaseMs = leaseMs;
-  if (env.SAGA_INSTANCE_ID?.trim()) sagaOptions.instanceId = env.SAGA_INSTANCE_ID.trim();
+  const port = parseInteger('PORT', env.PORT, 3000);
+  // Stable across restarts of the same pod or host, so a restarted instance takes its sagas back at
+  // once instead of waiting for their leases to expire.
+  sagaOptions.instanceId = env.SAGA_INSTANCE_ID?.trim() || `${hostname()}:${port}`;
   if (parseBoolean('SAGA_DISABLE_WORKER', env.SAGA_DISABLE_WORKER, false)) sagaOptions.disableWorker = true;
 
   return {
-    port: parseInteger('PORT', env.PORT, 3000),
+    port,
     host: env.HOST?.trim() || undefined,
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: resolve(env.SAGA_DATA_DIR?.trim() || '.data'),
@@ -110,5 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sagaOptions,
     migrationsRun: parseBoolean('SAGA_MIGRATIONS_RUN', env.SAGA_MIGRATIONS_RUN, true),
     databaseRetryAttempts: parseInteger('DATABASE_RETRY_ATTEMPTS', env.DATABASE_RETRY_ATTEMPTS, 10),
+    databasePoolSize: parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1),
+    // 0 would mean "wait forever" to pg: refused like any other non-positive value.
+    databaseConnectTimeoutMs: parseInteger('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, 5_000, 1),
   };
 }

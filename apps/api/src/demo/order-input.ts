@@ -142,7 +142,7 @@ export class OrderInputDto implements OrderInput {
   simulate?: OrderSimulationDto;
 }
 
-/** Quantities per SKU, summed over repeated lines and sorted by SKU (a stable lock order). */
+/** Quantities per SKU, summed over repeated lines and sorted by SKU (the lock order itself is taken in SQL: stock-ledger.ts). */
 export function quantitiesBySku(items: readonly OrderItem[]): [string, number][] {
   const totals = new Map<string, number>();
   for (const { sku, qty } of items) totals.set(sku, (totals.get(sku) ?? 0) + qty);

@@ -1,14 +1,15 @@
 /**
  * The four steps of the demo `order` saga. Each effect is keyed by `ctx.idempotencyKey` (the same in
  * every attempt and in `compensate`), so an attempt that runs again after a crash or a timeout finds
- * the row the earlier one wrote instead of writing a second. Stock and reservation rows change in
- * one transaction (or one statement), so the ledger balances at every moment.
+ * the row the earlier one wrote instead of writing a second. Stock and reservation rows change only
+ * through `stock-ledger.ts`, which keeps one lock order and short transactions.
  */
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NonRetryableStepError, SagaStep, type SagaStepHandler, type StepContext } from '@nest-saga/saga';
 import { DataSource } from 'typeorm';
 import { DemoSimulator } from './demo-simulator.service.js';
 import { quantitiesBySku, type OrderInput } from './order-input.js';
+import { consumeHolds, holdStock, releaseStock, restoreHolds } from './stock-ledger.js';
 
 /** At least 3 attempts and a first retry within 200 ms (SPEC §6), for steps and compensations. */
 const DEMO_RETRY = { maxAttempts: 3, initialDelayMs: 100, backoffCoefficient: 2, maxDelayMs: 1_000, jitter: 0.2 };
@@ -62,42 +63,18 @@ export class ReserveInventoryStep implements SagaStepHandler<OrderInput, Reserva
   async execute(input: OrderInput, ctx: StepContext): Promise<ReservationResult> {
     await this.simulator.beforeExecute(input, ctx);
     const wanted = quantitiesBySku(input.items);
-    await this.db.transaction(async (tx) => {
-      // SKUs in sorted order: two sagas locking the same stock rows cannot deadlock.
-      for (const [sku, qty] of wanted) {
-        const inserted: unknown[] = await tx.query(
-          `INSERT INTO "demo_reservations" ("saga_id", "order_id", "sku", "qty", "status", "idempotency_key")
-           VALUES ($1, $2, $3, $4, 'HELD', $5)
-           ON CONFLICT ("idempotency_key", "sku") DO NOTHING RETURNING "id"`,
-          [ctx.sagaId, input.orderId, sku, qty, ctx.idempotencyKey],
-        );
-        if (inserted.length === 0) continue; // an earlier attempt reserved it
-        const taken: unknown[] = await tx.query(
-          `UPDATE "demo_stock" SET "available" = "available" - $2, "updated_at" = now()
-           WHERE "sku" = $1 AND "available" >= $2 RETURNING "sku"`,
-          [sku, qty],
-        );
-        if (taken.length === 0) throw new NonRetryableStepError(`Not enough ${sku} left to reserve ${qty}.`);
-      }
-    });
+    await this.db.transaction((tx) =>
+      holdStock(tx, { sagaId: ctx.sagaId, orderId: input.orderId, idempotencyKey: ctx.idempotencyKey, items: wanted }),
+    );
     return { reservationKey: ctx.idempotencyKey, items: wanted.map(([sku, qty]) => ({ sku, qty })) };
   }
 
-  /** Releases the holds and returns their stock, in one statement. */
+  /** Releases the holds and returns their stock. */
   async compensate(input: OrderInput, _output: ReservationResult | undefined, ctx: StepContext): Promise<void> {
     await this.simulator.beforeCompensate(input, ctx);
     // A CONSUMED hold here means the shipment's compensation was resolved by hand: release it too.
-    await this.db.query(
-      `WITH released AS (
-         UPDATE "demo_reservations" SET "status" = 'RELEASED', "updated_at" = now()
-         WHERE "idempotency_key" = $1 AND "status" IN ('HELD', 'CONSUMED')
-         RETURNING "sku", "qty"
-       )
-       UPDATE "demo_stock" AS s SET "available" = s."available" + r.qty, "updated_at" = now()
-       FROM (SELECT "sku", SUM("qty")::integer AS qty FROM released GROUP BY "sku") AS r
-       WHERE s."sku" = r."sku"`,
-      [ctx.idempotencyKey],
-    );
+    const skus = quantitiesBySku(input.items).map(([sku]) => sku);
+    await this.db.transaction((tx) => releaseStock(tx, ctx.idempotencyKey, skus));
   }
 }
 
@@ -154,10 +131,7 @@ export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentR
         [input.orderId, ctx.sagaId, ctx.idempotencyKey],
       );
       if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" already has a shipment from another saga.`);
-      await tx.query(
-        `UPDATE "demo_reservations" SET "status" = 'CONSUMED', "updated_at" = now() WHERE "saga_id" = $1 AND "status" = 'HELD'`,
-        [ctx.sagaId],
-      );
+      await consumeHolds(tx, ctx.sagaId);
       return { shipmentId: rows[0].id };
     });
   }
@@ -170,10 +144,7 @@ export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentR
         `UPDATE "demo_shipments" SET "status" = 'CANCELLED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CREATED'`,
         [ctx.idempotencyKey],
       );
-      await tx.query(
-        `UPDATE "demo_reservations" SET "status" = 'HELD', "updated_at" = now() WHERE "saga_id" = $1 AND "status" = 'CONSUMED'`,
-        [ctx.sagaId],
-      );
+      await restoreHolds(tx, ctx.sagaId);
     });
   }
 }

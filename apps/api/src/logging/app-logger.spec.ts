@@ -25,6 +25,41 @@ describe('AppLogger', () => {
     expect(lines[1]).toMatch(/ DEBUG +details$/);
   });
 
+  it('prints a message with a forged line as one text line, the newline escaped', () => {
+    const lines: string[] = [];
+    const logger = new AppLogger({ format: 'text', level: 'log', write: (l) => lines.push(l) });
+    logger.warn('Operator request rejected: oops\n2026-01-01 ERROR forged', 'Saga');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\n\r]/);
+    expect(lines[0]).toMatch(/ WARN +\[Saga\] Operator request rejected: oops\\n2026-01-01 ERROR forged$/);
+  });
+
+  it('escapes control characters and line separators in the text message, context, fields and stack', () => {
+    const lines: string[] = [];
+    const logger = new AppLogger({ format: 'text', level: 'log', write: (l) => lines.push(l) });
+    const nasty = 'a\r\tb\u0000c\u001b[31md\u007fe\u0085f\u009bg\u2028h\u2029i';
+    const escaped = 'a\\r\\tb\\u0000c\\u001b[31md\\u007fe\\u0085f\\u009bg\\u2028h\\u2029i';
+    logger.log({ msg: nasty, reason: nasty, [`k${nasty}`]: 1, data: { note: nasty } }, `Ctx${nasty}`);
+    logger.error(`boom ${nasty}`, `Error: boom\n    at x`, 'Http');
+    expect(lines).toHaveLength(2);
+    // Every character that a terminal or a log collector could take as the end of a line, or as an escape sequence.
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(lines[0]).toContain(`[Ctx${escaped}] ${escaped} reason=${escaped} k${escaped}=1 data={"note":"${escaped}"}`);
+    expect(lines[1]).toMatch(/ ERROR +\[Http\] boom .* stack=Error: boom\\n    at x$/);
+  });
+
+  it('keeps JSON lines single: control characters stay escaped, line separators JSON leaves raw are escaped too', () => {
+    const lines: string[] = [];
+    const logger = new AppLogger({ format: 'json', level: 'log', write: (l) => lines.push(l) });
+    const msg = 'x\n2026-01-01 ERROR forged\r\u0085\u2028\u2029\u001b[0m';
+    logger.log({ msg, reason: msg }, `C\n${msg}`);
+    logger.error(msg, `Error: ${msg}\n    at x`, 'Http');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(JSON.parse(lines[0])).toMatchObject({ context: `C\n${msg}`, msg, reason: msg });
+    expect(JSON.parse(lines[1])).toMatchObject({ msg, stack: `Error: ${msg}\n    at x` });
+  });
+
   it('receives what Nest loggers write once installed', () => {
     const lines: string[] = [];
     Logger.overrideLogger(new AppLogger({ format: 'json', level: 'log', write: (l) => lines.push(l) }));

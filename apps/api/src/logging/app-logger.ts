@@ -1,6 +1,8 @@
 /**
  * The app's Nest LoggerService: one line per message, either human text or a JSON object per line
  * (`LOG_FORMAT=json`) with `time`, `level`, `context`, `msg` and any fields passed as an object.
+ * One call is always exactly one line: messages carry values from requests (reasons, saga names,
+ * idempotency keys), and a raw newline in one would let a client print a forged log line.
  * Nothing here knows about tokens: callers never pass them (the start-up URL line is the exception,
  * written by `main.ts` on purpose).
  */
@@ -8,6 +10,29 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { LogFormat, LogLevelName } from '../config/api-config.js';
 
 const ORDER: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, log: 3, debug: 4, verbose: 5 };
+
+/**
+ * What a terminal or a log collector may take as the end of a line or as a command: C0 controls
+ * (newline, carriage return, tab, ESC of colour and cursor sequences), DEL, C1 controls (NEL ends a
+ * line for some readers) and the Unicode line and paragraph separators.
+ */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** The ones JSON.stringify leaves raw: DEL, C1 and the two separators. */
+const JSON_RAW_CONTROL_CHARS = /[\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Writes control characters as `\n`, `\r`, `\t` or `\uXXXX`, so the text stays on one line and shows
+ * what was sent. Backslashes are left as they are: a literal `\n` in a value reads the same as an
+ * escaped newline, but it cannot start a line.
+ */
+export function escapeControlChars(text: string): string {
+  return text.replace(CONTROL_CHARS, (c) => SHORT_ESCAPES[c] ?? unicodeEscape(c));
+}
 
 export interface AppLoggerOptions {
   format: LogFormat;
@@ -87,19 +112,23 @@ export class AppLogger implements LoggerService {
     record.msg = msg;
     for (const [k, v] of Object.entries(fields)) if (v !== undefined && !(k in record)) record[k] = v;
     if (stack) record.stack = stack;
+    let line: string;
     try {
-      return JSON.stringify(record);
+      line = JSON.stringify(record);
     } catch {
-      return JSON.stringify({ time: record.time, level, context, msg });
+      line = JSON.stringify({ time: record.time, level, context, msg });
     }
+    // Still valid JSON that parses to the same strings; only the raw characters go.
+    return line.replace(JSON_RAW_CONTROL_CHARS, unicodeEscape);
   }
 
   private text(level: LogLevel, context: string | undefined, msg: string, fields: Record<string, unknown>, stack?: string): string {
     const extras = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    // The stack too, as the last field: its first line is the error's message, which may quote a request.
+    if (stack) extras.push(`stack=${stack}`);
     const head = `${new Date().toISOString()} ${level.toUpperCase().padEnd(7)} ${context ? `[${context}] ` : ''}${msg}`;
-    return `${head}${extras ? ` ${extras}` : ''}${stack ? `\n${stack}` : ''}`;
+    return escapeControlChars(extras.length > 0 ? `${head} ${extras.join(' ')}` : head);
   }
 }

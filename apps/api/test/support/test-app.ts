@@ -65,7 +65,8 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     logLevel: options.logLevel ?? ((process.env.LOG_LEVEL as LogLevelName | undefined) ?? 'error'),
     databaseRetryAttempts: 0,
     ...options.config,
-    sagaOptions: { ...FAST_SAGA_OPTIONS, ...options.sagaOptions, ...options.config?.sagaOptions },
+    // Apps of one test may share a database: each is an instance of its own.
+    sagaOptions: { instanceId: `test-${randomBytes(6).toString('hex')}`, ...FAST_SAGA_OPTIONS, ...options.sagaOptions, ...options.config?.sagaOptions },
   };
   let running: RunningApp;
   try {

@@ -1,17 +1,19 @@
 # syntax=docker/dockerfile:1
 # The api with the built dashboard. Build: docker build -t nest-saga-api .   (or docker compose up --build)
 
-# ---- build: install everything, compile the libs, the api and the dashboard ----
+# ---- build: install everything, compile the libs, the dashboard (into @nest-saga/admin) and the api ----
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc nx.json tsconfig.base.json ./
+COPY package.json package-lock.json .npmrc nx.json tsconfig.base.json workspace-aliases.ts ./
 COPY libs/saga-contracts/package.json libs/saga-contracts/
 COPY libs/saga/package.json libs/saga/
+COPY libs/saga-admin/package.json libs/saga-admin/
 COPY apps/api/package.json apps/api/
 COPY apps/dashboard/package.json apps/dashboard/
 RUN npm ci --no-audit --no-fund
 COPY libs libs
 COPY apps apps
+COPY scripts scripts
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -29,8 +31,9 @@ COPY --from=build /app/libs/saga-contracts/package.json libs/saga-contracts/
 COPY --from=build /app/libs/saga-contracts/dist libs/saga-contracts/dist
 COPY --from=build /app/libs/saga/package.json libs/saga/
 COPY --from=build /app/libs/saga/dist libs/saga/dist
-COPY --from=build /app/apps/dashboard/package.json apps/dashboard/
-COPY --from=build /app/apps/dashboard/dist apps/dashboard/dist
+# The dashboard ships inside @nest-saga/admin (dist/console).
+COPY --from=build /app/libs/saga-admin/package.json libs/saga-admin/
+COPY --from=build /app/libs/saga-admin/dist libs/saga-admin/dist
 COPY --from=build /app/apps/api/package.json apps/api/
 COPY --from=build /app/apps/api/dist apps/api/dist
 # Without DATABASE_URL the app keeps an embedded database in /app/.data: let the node user write it.

@@ -48,4 +48,13 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/CMD \["node", "apps\/api\/dist\/main\.js"\]/);
     expect(readFileSync(`${root}.dockerignore`, 'utf8')).toMatch(/node_modules/);
   });
+
+  it('installs every workspace package before npm ci, and ships the packages the api runs on', () => {
+    const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+    const workspaces = ['libs/saga-contracts', 'libs/saga', 'libs/saga-admin', 'apps/api', 'apps/dashboard'];
+    for (const ws of workspaces) expect(dockerfile, ws).toContain(`COPY ${ws}/package.json ${ws}/`);
+    for (const lib of ['libs/saga-contracts', 'libs/saga', 'libs/saga-admin', 'apps/api']) {
+      expect(dockerfile, lib).toContain(`COPY --from=build /app/${lib}/dist ${lib}/dist`);
+    }
+  });
 });

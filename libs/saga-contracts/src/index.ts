@@ -46,3 +46,5 @@ export type {
   AdminRole,
   SagaErrorCode,
 } from './dto.js';
+export { MAX_JSON_DEPTH, findUnstorableValue, unstorableTextProblem } from './storable.js';
+export type { UnstorableValue } from './storable.js';

@@ -15,10 +15,12 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness and database reachability; needs no token.' })
   @ApiOkResponse({ type: HealthModel })
   @ApiServiceUnavailableResponse({ type: HealthModel, description: 'The database cannot be reached.' })
-  async health(@Res({ passthrough: true }) res: { status(code: number): unknown }): Promise<HealthModel> {
+  async health(@Res({ passthrough: true }) res: { status(code: number): unknown; setHeader(name: string, value: string): unknown }): Promise<HealthModel> {
     const up = await this.sagas.isDatabaseUp().catch(() => false);
     if (!up) {
+      // Down, or no pool connection came in time: either way this instance cannot serve now.
       res.status(503);
+      res.setHeader('Retry-After', '1');
       return { status: 'error', database: 'down' };
     }
     return { status: 'ok', database: 'up' };

@@ -11,7 +11,7 @@ import { createValidationPipe } from './validation.js';
 export function AdminApiController(path = ''): ClassDecorator {
   return applyDecorators(
     Controller(path),
-    UseGuards(SagaAdminRequestGuard, SagaAdminAuthGuard),
+    UseGuards(SagaAdminAuthGuard, SagaAdminRequestGuard),
     UseFilters(SagaAdminExceptionFilter),
     UsePipes(createValidationPipe()),
   );

@@ -8,6 +8,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { SAGA_ERROR_CODES, type ApiErrorBody } from '@nest-saga/contracts';
 import { SAGA_ERROR_HTTP_STATUS, SagaError } from '@nest-saga/saga';
 import { ApiException } from './api.exception.js';
+import { API_RESPONSE_HEADERS } from './saga-admin-request.guard.js';
 
 /** HTTP status of each library error code (the library's own table); codes not listed are server faults (500). */
 export const SAGA_ERROR_STATUS: Readonly<Record<string, number>> = SAGA_ERROR_HTTP_STATUS as Readonly<Record<string, number>>;
@@ -18,6 +19,7 @@ const HTTP_CODES: Readonly<Record<number, string>> = {
   403: SAGA_ERROR_CODES.FORBIDDEN,
   404: SAGA_ERROR_CODES.NOT_FOUND,
   413: SAGA_ERROR_CODES.PAYLOAD_TOO_LARGE,
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   503: SAGA_ERROR_CODES.DATABASE_UNAVAILABLE,
 };
 
@@ -29,7 +31,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (DB_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|connection timeout|Driver not Connected|Connection is not established/i.test(message)) {
+    if (typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Driver not Connected|Connection is not established/i.test(message)) {
       return true;
     }
   }
@@ -54,7 +56,10 @@ export class SagaAdminExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<{ method?: string; originalUrl?: string; url?: string }>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    for (const [name, value] of Object.entries(API_RESPONSE_HEADERS)) response.setHeader(name, value);
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    // Pool exhausted or database down: the client may try again; say when.
+    if (body.statusCode === 503) response.setHeader('Retry-After', '1');
     response.status(body.statusCode).json(body);
   }
 
@@ -98,6 +103,21 @@ export class SagaAdminExceptionFilter implements ExceptionFilter {
     const code = HTTP_CODES[status] ?? upperSnake(exception.name.replace(/Exception$/, '') || `HTTP_${status}`);
     if (status === 400 && (cause instanceof SyntaxError || cause?.type === 'entity.parse.failed')) {
       return { statusCode: 400, code, message: 'The request body is not valid JSON.', field: 'body' };
+    }
+    // Any other body-parser failure (a corrupt compressed body: zlib's Z_* codes; a truncated one):
+    // the body is at fault.
+    if (status === 400 && (typeof cause?.type === 'string' || /^Z_/.test(String((cause as { code?: unknown } | undefined)?.code ?? '')))) {
+      return { statusCode: 400, code, message: 'The request body could not be read (is its Content-Encoding right?).', field: 'body' };
+    }
+    if (status === 415) {
+      const what = cause?.type === 'charset.unsupported' ? 'charset' : cause?.type === 'encoding.unsupported' ? 'Content-Encoding' : undefined;
+      return {
+        statusCode: 415,
+        code,
+        message: what
+          ? `This ${what} is not supported: send JSON in UTF-8${what === 'Content-Encoding' ? ', uncompressed or as gzip, deflate or br' : ''}.`
+          : 'Send the request body as JSON with "Content-Type: application/json".',
+      };
     }
     if (status === 413) {
       return { statusCode: 413, code, message: 'The request body is larger than this server accepts.' };

@@ -6,12 +6,9 @@
  */
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { SAGA_ERROR_CODES, type ApiErrorBody } from '@nest-saga/contracts';
-import { SAGA_ERROR_HTTP_STATUS, SagaError } from '@nest-saga/saga';
+import { SagaError, SagaExceptionFilter } from '@nest-saga/saga';
 import { ApiException } from './api.exception.js';
 import { API_RESPONSE_HEADERS } from './saga-admin-request.guard.js';
-
-/** HTTP status of each library error code (the library's own table); codes not listed are server faults (500). */
-export const SAGA_ERROR_STATUS: Readonly<Record<string, number>> = SAGA_ERROR_HTTP_STATUS as Readonly<Record<string, number>>;
 
 const HTTP_CODES: Readonly<Record<number, string>> = {
   400: SAGA_ERROR_CODES.VALIDATION_FAILED,
@@ -45,6 +42,7 @@ function upperSnake(text: string): string {
 @Catch()
 export class SagaAdminExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
+  private readonly sagaErrors = new SagaExceptionFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -65,18 +63,8 @@ export class SagaAdminExceptionFilter implements ExceptionFilter {
 
   toBody(exception: unknown, request: { method?: string; originalUrl?: string; url?: string }): ApiErrorBody {
     if (exception instanceof ApiException) return exception.getResponse() as ApiErrorBody;
-    if (exception instanceof SagaError) {
-      const status = SAGA_ERROR_STATUS[exception.code];
-      if (status) {
-        const field =
-          typeof (exception as { field?: unknown }).field === 'string'
-            ? (exception as unknown as { field: string }).field
-            : exception.code === SAGA_ERROR_CODES.SAGA_INPUT_INVALID
-              ? 'input'
-              : undefined;
-        return { statusCode: status, code: exception.code, message: exception.message, ...(status === 400 && field ? { field } : {}) };
-      }
-    }
+    // The library's own mapping: one table of codes and statuses for hosts and for the console.
+    if (exception instanceof SagaError) return this.sagaErrors.toBody(exception, request);
     if (exception instanceof HttpException) return this.fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.originalUrl ?? request.url}: the database is unavailable (${(exception as Error).message})`);

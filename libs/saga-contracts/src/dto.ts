@@ -151,6 +151,12 @@ export const SAGA_ERROR_CODES = {
   SAGA_LEASE_LOST: 'SAGA_LEASE_LOST',
   SAGA_INPUT_INVALID: 'SAGA_INPUT_INVALID',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** An idempotency key already used by a saga started with another input (or another saga name). */
+  IDEMPOTENCY_KEY_CONFLICT: 'IDEMPOTENCY_KEY_CONFLICT',
+  /** On a step's error: its output cannot be stored (not JSON, or text PostgreSQL refuses). Not retried. */
+  STEP_OUTPUT_UNSTORABLE: 'STEP_OUTPUT_UNSTORABLE',
+  /** The store refused a value for good (PostgreSQL data exception); writing it again cannot succeed. */
+  DATA_UNSTORABLE: 'DATA_UNSTORABLE',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

@@ -118,8 +118,9 @@ describe('conflicting operator requests', () => {
     expect(accepted.pendingRequest).toMatchObject({ action: 'cancel', actor: 'ops' });
     await expect(sagas.pause(id, { actor: 'other' })).rejects.toThrow(/A cancel requested by ops at .* is still being applied/);
     await expect(sagas.compensate(id, { actor: 'other' })).rejects.toMatchObject({ code: 'INVALID_SAGA_TRANSITION' });
-    // Asking for the same action again is fine (the latest words win).
-    expect((await sagas.cancel(id, { actor: 'ops2', reason: 'fraud, confirmed' })).pendingRequest).toMatchObject({ actor: 'ops2' });
+    // Asking for the same action again is fine: it answers with the request that waits, and writes nothing.
+    expect((await sagas.cancel(id, { actor: 'ops2', reason: 'fraud, confirmed' })).pendingRequest).toMatchObject({ actor: 'ops', reason: 'fraud' });
+    expect((await sagas.get(id)).events.filter((e) => e.type === 'CANCEL_REQUESTED')).toHaveLength(1);
   });
 });
 

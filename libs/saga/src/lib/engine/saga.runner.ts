@@ -113,6 +113,14 @@ export class SagaRunner {
     this.lost = true;
     this.inFlight?.abort(new AttemptAbort('LEASE_LOST', 'Aborted: this instance lost the saga to another.'));
     this.wake?.();
+    this.recordLeaseLost();
+  }
+
+  /** History says when an instance learnt it lost the saga, whether from a checkpoint or a lease renewal. */
+  private recordLeaseLost(): void {
+    void this.deps.store
+      .appendEvents(this.rec.id, [{ type: 'LEASE_LOST', actor: this.deps.options.instanceId, data: { fence: this.rec.fence } }])
+      .catch(() => undefined);
   }
 
   private async run(previousOwner: string | null): Promise<void> {
@@ -561,9 +569,7 @@ export class SagaRunner {
     if (!result.ok) {
       this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) was taken over by another instance; this instance stops working on it`);
       this.lost = true;
-      void this.deps.store
-        .appendEvents(rec.id, [{ type: 'LEASE_LOST', actor: this.deps.options.instanceId, data: { fence: rec.fence } }])
-        .catch(() => undefined);
+      this.recordLeaseLost();
       return;
     }
     this.dirty = false;
@@ -642,6 +648,7 @@ export class SagaRunner {
     const stored = await this.deps.store.get(rec.id);
     if (!stored || stored.fence !== rec.fence || stored.ownerId !== this.deps.options.instanceId) {
       this.lost = true;
+      this.recordLeaseLost();
       return;
     }
     const outputs = this.unstoredOutputs;

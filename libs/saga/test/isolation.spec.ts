@@ -86,7 +86,9 @@ describe('group writes isolate the item at fault (PostgreSQL store)', () => {
   beforeAll(async () => {
     db = await database('saga_isolate_store');
     pool = new pg.Pool({ connectionString: db.url });
-    // Dropping the database at the end terminates clients that are still closing: not an error here.
+    // Dropping the database at the end terminates the pool's clients, idle or still closing: not an
+    // error here (the pool re-emits an idle client's error, and an unheard 'error' event throws).
+    pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     for (const Migration of sagaMigrations) await new Migration().up({ query: (q: string) => pool.query(q) } as any);
   });

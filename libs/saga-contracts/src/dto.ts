@@ -149,10 +149,14 @@ export const SAGA_ERROR_CODES = {
   INVALID_SAGA_TRANSITION: 'INVALID_SAGA_TRANSITION',
   SAGA_CONFIGURATION_ERROR: 'SAGA_CONFIGURATION_ERROR',
   SAGA_LEASE_LOST: 'SAGA_LEASE_LOST',
-  /** An idempotency key reused with a different input (the same input returns the existing saga). */
-  IDEMPOTENCY_KEY_CONFLICT: 'IDEMPOTENCY_KEY_CONFLICT',
   SAGA_INPUT_INVALID: 'SAGA_INPUT_INVALID',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** An idempotency key already used by a saga started with another input (or another saga name). */
+  IDEMPOTENCY_KEY_CONFLICT: 'IDEMPOTENCY_KEY_CONFLICT',
+  /** On a step's error: its output cannot be stored (not JSON, or text PostgreSQL refuses). Not retried. */
+  STEP_OUTPUT_UNSTORABLE: 'STEP_OUTPUT_UNSTORABLE',
+  /** The store refused a value for good (PostgreSQL data exception); writing it again cannot succeed. */
+  DATA_UNSTORABLE: 'DATA_UNSTORABLE',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

@@ -27,6 +27,8 @@ export type { SagaAction } from './transitions.js';
 export { SAGA_EVENT_TYPES } from './events.js';
 export type { SagaEventType } from './events.js';
 export { SAGA_ERROR_CODES } from './dto.js';
+export { findUnstorableText, replaceUnstorableText, MAX_JSON_DEPTH } from './storable-text.js';
+export type { UnstorableText, UnstorableReason, FindUnstorableTextOptions } from './storable-text.js';
 export type {
   ErrorView,
   SagaSummary,
@@ -46,5 +48,3 @@ export type {
   AdminRole,
   SagaErrorCode,
 } from './dto.js';
-export { MAX_JSON_DEPTH, findUnstorableValue, unstorableTextProblem } from './storable.js';
-export type { UnstorableValue } from './storable.js';

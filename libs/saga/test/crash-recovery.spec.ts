@@ -5,6 +5,11 @@ import { prepareAttemptLog, startWorker, stopWorker, withClient, type Worker } f
 
 let db: TestDatabase;
 const workers: Worker[] = [];
+/**
+ * The killed instance's lease: long enough that seconds of a starved event loop never let it expire
+ * while it runs, short enough to wait out once it is dead. The survivor keeps the default (30 s).
+ */
+const VICTIM_LEASE_MS = 10_000;
 
 beforeAll(async () => {
   db = await createTestDatabase('saga_crash');
@@ -16,13 +21,13 @@ afterAll(async () => {
 });
 
 describe('a process killed in the middle of a step', () => {
-  it('resumes on restart at that step, with the same idempotency key, and never re-runs finished steps', async () => {
+  it('resumes on restart at that step, with the same idempotency key, and never re-runs finished steps', { timeout: VICTIM_LEASE_MS + 180_000 }, async () => {
     await prepareAttemptLog(db.url);
     const first = await startWorker(db.url, 'instance-a', {
       START_SAGAS: '1',
       KEY_PREFIX: 'crash',
       START_INPUT: JSON.stringify({ firstAttemptDelays: { 'work-2': 60_000 } }),
-      LEASE_MS: '1500',
+      LEASE_MS: String(VICTIM_LEASE_MS),
     });
     workers.push(first);
     const sagaId = await until(
@@ -36,13 +41,13 @@ describe('a process killed in the middle of a step', () => {
     expect(before.rows[0].status).toBe('RUNNING');
     expect(before.rows[0].steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'RUNNING', 'PENDING', 'PENDING']);
 
-    const second = await startWorker(db.url, 'instance-b', { LEASE_MS: '1500' });
+    const second = await startWorker(db.url, 'instance-b', { LEASE_MS: '30000' });
     workers.push(second);
     const done = await until(
       () => withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId])),
       (r) => r.rows[0].status === 'COMPLETED',
       'the saga to complete on the second instance',
-      30_000,
+      VICTIM_LEASE_MS + 120_000,
     );
     expect(done.rows[0].steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
 

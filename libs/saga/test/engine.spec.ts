@@ -244,7 +244,7 @@ describe('saga engine on PostgreSQL', () => {
 
   it('returns the existing saga when started again with the same idempotency key', async () => {
     const first = await sagas.start(FlowSaga, { label: 'once' }, { idempotencyKey: 'order-42' });
-    const second = await sagas.start(FlowSaga, { label: 'twice' }, { idempotencyKey: 'order-42' });
+    const second = await sagas.start(FlowSaga, { label: 'once' }, { idempotencyKey: 'order-42' });
     expect(first.created).toBe(true);
     expect(second.created).toBe(false);
     expect(second.sagaId).toBe(first.sagaId);
@@ -288,7 +288,7 @@ describe('saga engine on PostgreSQL', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
-    await Promise.all(ids.map((id) => sagas.start(FlowSaga, {}, { idempotencyKey: `page-${ids.indexOf(id)}` }).then((h) => h.result())));
+    await Promise.all(ids.map((id, i) => sagas.start(FlowSaga, { label: `page-${i}` }, { idempotencyKey: `page-${i}` }).then((h) => h.result())));
     const completed = await sagas.list({ status: ['COMPLETED'], name: 'flow', limit: 500 });
     expect(completed.items.every((s) => s.status === 'COMPLETED' && s.name === 'flow')).toBe(true);
     const stats = await sagas.stats();

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { SagaService, SagaStore, SagaStuckDetector } from '../src/index.js';
+import { SagaOrchestrator } from '../src/lib/engine/saga.orchestrator.js';
 import { bootSagaApp, until } from './support/saga-app.js';
 import { FlowModule, FlowSaga, Journal } from './support/flow.fixtures.js';
 import { withClient } from './support/processes.js';
@@ -24,13 +25,17 @@ async function setup(options = {}) {
 
 describe('ownership and fencing', () => {
   it('an instance whose lease was taken cannot write, and stops working on the saga', async () => {
-    const { db, sagas, journal } = await setup();
+    const { db, app, sagas, journal } = await setup();
     const handle = await sagas.start(FlowSaga, { script: { 'step-c': { delayMs: 400 } } });
     await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-c', 'step-c running');
-    // Another instance claims the saga: the fence moves on.
-    await withClient(db.url, (c) => c.query(`UPDATE saga_instances SET fence = fence + 1, owner_id = 'intruder' WHERE id = $1`, [handle.sagaId]));
+    // Another instance claims the saga: the fence moves on, and its lease is live (so nobody claims it back).
+    await withClient(db.url, (c) =>
+      c.query(`UPDATE saga_instances SET fence = fence + 1, owner_id = 'intruder', lease_expires_at = now() + interval '1 hour' WHERE id = $1`, [handle.sagaId]),
+    );
     const detail = await until(() => sagas.get(handle.sagaId), (d) => d.events.some((e) => e.type === 'LEASE_LOST'), 'LEASE_LOST recorded');
-    await new Promise((r) => setTimeout(r, 300));
+    // Once its runner has stopped, this instance can do nothing more to the saga: check what it left.
+    const orchestrator = app.get(SagaOrchestrator);
+    await until(async () => orchestrator.isRunningLocally(handle.sagaId), (running) => !running, 'the runner to stop');
     const after = await sagas.get(handle.sagaId);
     expect(after.steps.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'RUNNING', 'PENDING']);
     expect(after.events.filter((e) => e.step === 'step-c' && e.type === 'STEP_SUCCEEDED')).toHaveLength(0);
@@ -40,7 +45,8 @@ describe('ownership and fencing', () => {
   });
 
   it('on shutdown, lets the step in flight finish and hands the saga back so another instance continues at once', async () => {
-    const { db, app, sagas } = await setup({ leaseMs: 60_000 });
+    // Shutdown waits as long as the step needs, however slow a busy machine makes it.
+    const { db, app, sagas } = await setup({ leaseMs: 60_000, shutdownTimeoutMs: 60_000 });
     const handle = await sagas.start(FlowSaga, { script: { 'step-b': { delayMs: 300 } } });
     await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-b', 'step-b running');
     await app.close();
@@ -59,7 +65,7 @@ describe('durable retries and definition versions', () => {
   it('releases a saga during a long retry wait; any instance resumes it when the retry is due', async () => {
     const { db, sagas } = await setup({ holdRetryUpToMs: 5 });
     const handle = await sagas.start(FlowSaga, { script: { 'step-b': { failTimes: 1 } } });
-    const done = await handle.result({ timeoutMs: 10_000 });
+    const done = await handle.result({ timeoutMs: 60_000 });
     expect(done.status).toBe('COMPLETED');
     expect(done.steps[1].attempts).toBe(2);
     // The saga was handed back while it waited, then claimed again (a new fence).
@@ -91,16 +97,17 @@ describe('durable retries and definition versions', () => {
 
 describe('operator requests across instances', () => {
   it('an instance applies a cancel written through another instance within a poll interval', async () => {
-    const { db, sagas: owner, journal } = await setup({ leaseMs: 60_000 });
-    const apiOnly = await bootSagaApp(db.url, { imports: [FlowModule] }, { disableWorker: true, leaseMs: 60_000 });
+    // Lease renewal (which also carries requests) comes every 40 s: well after the wait below.
+    const { db, sagas: owner, journal } = await setup({ leaseMs: 120_000 });
+    const apiOnly = await bootSagaApp(db.url, { imports: [FlowModule] }, { disableWorker: true, leaseMs: 120_000 });
     apps.push(apiOnly);
     const handle = await owner.start(FlowSaga, { script: { 'step-c': { delayMs: 20_000 } } });
     await until(() => owner.get(handle.sagaId), (d) => d.currentStep === 'step-c', 'step-c running');
     const accepted = await apiOnly.get(SagaService).cancel(handle.sagaId, { actor: 'ops', reason: 'wrong address' });
     expect(accepted.status).toBe('RUNNING');
     expect(accepted.pendingRequest).toMatchObject({ action: 'cancel', actor: 'ops', reason: 'wrong address' });
-    // Lease renewal would take 20 s; the owner's poll delivers it well before.
-    const done = await until(() => owner.get(handle.sagaId), (d) => d.status === 'CANCELLED', 'CANCELLED', 5_000);
+    // The owner's poll delivers it, long before the next lease renewal could.
+    const done = await until(() => owner.get(handle.sagaId), (d) => d.status === 'CANCELLED', 'CANCELLED', 30_000);
     expect(done.pendingRequest).toBeNull();
     expect(journal.calls(handle.sagaId).filter((c) => c.startsWith('compensate'))).toEqual(['compensate:step-c', 'compensate:step-a']);
   });
@@ -118,8 +125,9 @@ describe('conflicting operator requests', () => {
     expect(accepted.pendingRequest).toMatchObject({ action: 'cancel', actor: 'ops' });
     await expect(sagas.pause(id, { actor: 'other' })).rejects.toThrow(/A cancel requested by ops at .* is still being applied/);
     await expect(sagas.compensate(id, { actor: 'other' })).rejects.toMatchObject({ code: 'INVALID_SAGA_TRANSITION' });
-    // Asking for the same action again is fine (the latest words win).
-    expect((await sagas.cancel(id, { actor: 'ops2', reason: 'fraud, confirmed' })).pendingRequest).toMatchObject({ actor: 'ops2' });
+    // Asking for the same action again is fine: it answers with the request that waits, and writes nothing.
+    expect((await sagas.cancel(id, { actor: 'ops2', reason: 'fraud, confirmed' })).pendingRequest).toMatchObject({ actor: 'ops', reason: 'fraud' });
+    expect((await sagas.get(id)).events.filter((e) => e.type === 'CANCEL_REQUESTED')).toHaveLength(1);
   });
 });
 

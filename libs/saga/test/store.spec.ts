@@ -11,6 +11,10 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('saga_store');
   pool = new pg.Pool({ connectionString: db.url });
+  // Dropping the database at the end terminates the pool's clients, idle or still closing: not an
+  // error here (the pool re-emits an idle client's error, and an unheard 'error' event throws).
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   for (const Migration of sagaMigrations) await new Migration().up({ query: (q: string) => pool.query(q) } as any);
 });
 
@@ -87,6 +91,28 @@ describe.each(stores)('%s', (_name, makeStore) => {
     const claimed = (await store.claimDue('other', 100, 30_000)).filter((c) => ids.includes(c.saga.id));
     expect(claimed.map((c) => c.saga.id).sort()).toEqual(ids.filter((id) => id !== reclaimed[0].saga.id).sort());
     expect(claimed.map((c) => c.previousOwner)).toEqual([me, me]);
+  });
+
+  it('answers the same request again with the one that waits, writing nothing; refuses another while it waits', async () => {
+    const store = makeStore();
+    const id = await ownedSaga(store);
+    const request = (action: 'pause' | 'cancel' | 'resolve', actor: string, step: string | null = null) =>
+      ({ action, step, actor, reason: null, token: crypto.randomUUID(), at: new Date().toISOString() });
+    const first = request('pause', 'ops-1');
+    const event = (actor: string) => ({ type: 'PAUSE_REQUESTED' as const, actor });
+    expect((await store.request(id, first, ['RUNNING'], event('ops-1')))?.request).toEqual(first);
+    const again = await Promise.all([2, 3, 4].map((n) => store.request(id, request('pause', `ops-${n}`), ['RUNNING'], event(`ops-${n}`))));
+    expect(again.map((r) => r?.request?.token)).toEqual([first.token, first.token, first.token]);
+    expect(await store.request(id, request('cancel', 'ops-5'), ['RUNNING'], null)).toBeNull();
+    expect((await store.getEvents(id)).map((e) => [e.type, e.actor])).toEqual([['PAUSE_REQUESTED', 'ops-1']]);
+    // Once applied (cleared by the owner's checkpoint), a new request is written.
+    expect((await store.checkpoint({ ...settle(id, first.token), status: 'RUNNING', finished: false, release: false, events: [] })).ok).toBe(true);
+    const next = request('cancel', 'ops-6');
+    expect((await store.request(id, next, ['RUNNING'], null))?.request?.token).toBe(next.token);
+    // Two resolves of different steps are different requests.
+    const other = await ownedSaga(store);
+    expect(await store.request(other, request('resolve', 'a', 'step-a'), ['RUNNING'], null)).not.toBeNull();
+    expect(await store.request(other, request('resolve', 'b', 'step-b'), ['RUNNING'], null)).toBeNull();
   });
 
   it('refuses a checkpoint with a stale fence and writes none of its events', async () => {

@@ -17,6 +17,37 @@ export interface StepScript {
   ignoreSignal?: boolean;
   compFailTimes?: number;
   compFailAlways?: boolean;
+  /** Fail (no retry) with an error whose message holds text PostgreSQL cannot store. */
+  badErrorMessage?: boolean;
+  /** Return an output the store cannot keep, of this kind, instead of the usual one. */
+  badOutput?: BadOutput;
+}
+
+/**
+ * Outputs a step can return that cannot be stored. `refused-by-trigger` is ordinary text that a
+ * test's own PostgreSQL trigger refuses, standing in for anything the engine's scan does not know.
+ */
+export type BadOutput = 'nul' | 'nul-key' | 'lone-surrogate' | 'bigint' | 'circular' | 'refused-by-trigger';
+export const TRIGGER_REFUSES = 'refused-by-postgresql';
+
+function badOutput(kind: BadOutput): unknown {
+  switch (kind) {
+    case 'nul':
+      return { receipt: { lines: ['ok', 'text with a \u0000 inside'] } };
+    case 'nul-key':
+      return { receipt: { ['key\u0000']: 1 } };
+    case 'lone-surrogate':
+      return { receipt: { note: 'half an emoji: \ud83d' } };
+    case 'bigint':
+      return { receipt: { amount: 10n } };
+    case 'circular': {
+      const receipt: Record<string, unknown> = { id: 1 };
+      receipt.self = receipt;
+      return { receipt };
+    }
+    case 'refused-by-trigger':
+      return { receipt: { note: TRIGGER_REFUSES } };
+  }
 }
 
 export interface FlowInput {
@@ -94,6 +125,8 @@ abstract class ScriptedStep implements SagaStepHandler<FlowInput, { step: string
       if (script.nonRetryable) throw new NonRetryableStepError(`${ctx.stepName} refused (non-retryable)`);
       throw new Error(`${ctx.stepName} failed on attempt ${ctx.attempt}`);
     }
+    if (script.badErrorMessage) throw new NonRetryableStepError(`${ctx.stepName} says \u0000 and \ud800`);
+    if (script.badOutput) return badOutput(script.badOutput) as { step: string; attempt: number };
     return { step: ctx.stepName, attempt: ctx.attempt };
   }
 }

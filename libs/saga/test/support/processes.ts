@@ -24,7 +24,8 @@ export async function startWorker(databaseUrl: string, id: string, env: Record<s
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start:\n${out}`)), 30_000);
+    // Generous: on a busy machine a Nest boot with migrations can take many seconds; a ready worker says so at once.
+    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start:\n${out}`)), 120_000);
     const check = () => {
       if (out.includes(`READY ${id}`)) {
         clearTimeout(timer);

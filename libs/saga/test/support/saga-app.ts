@@ -36,7 +36,11 @@ export async function bootSagaApp(databaseUrl: string, metadata: ModuleMetadata,
   return app;
 }
 
-export async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls `fn` until `ok` holds. The default timeout is generous on purpose: a passing test returns as
+ * soon as the state is reached, and a busy machine (other test runs, CPU starved) must not fail it.
+ */
+export async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < end) {

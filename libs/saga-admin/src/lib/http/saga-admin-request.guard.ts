@@ -6,7 +6,7 @@
  * Answers about sagas are never cached (they change, and they may be private).
  */
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { findUnstorableValue, SAGA_ERROR_CODES } from '@nest-saga/contracts';
+import { findUnstorableText, SAGA_ERROR_CODES } from '@nest-saga/contracts';
 import { ApiException } from './api.exception.js';
 
 interface RequestLike {
@@ -42,11 +42,18 @@ export class SagaAdminRequestGuard implements CanActivate {
     for (const part of ['params', 'query', 'body'] as const) {
       const value = request[part];
       if (value === undefined || value === null) continue;
-      const found = findUnstorableValue(value, '');
-      if (found) {
-        const field = found.path === 'value' ? (part === 'body' ? 'body' : part) : found.path;
-        throw new ApiException(400, SAGA_ERROR_CODES.VALIDATION_FAILED, `${field} ${found.problem}.`, field);
-      }
+      // Fields are named as the API documents them (`input.items[0].sku`, `reason`, `q`), not by
+      // the part of the request that carries them.
+      const found =
+        typeof value === 'object' && !Array.isArray(value)
+          ? Object.entries(value as Record<string, unknown>).reduce<ReturnType<typeof findUnstorableText>>(
+              (first, [key, v]) =>
+                // A bad key is named by its part of the request, escaped; a good one is the field.
+                first ?? (findUnstorableText(key, part) ? findUnstorableText({ [key]: v }, part) : findUnstorableText(v, key)),
+              null,
+            )
+          : findUnstorableText(value, part);
+      if (found) throw new ApiException(400, SAGA_ERROR_CODES.VALIDATION_FAILED, found.message, found.path);
     }
     return true;
   }

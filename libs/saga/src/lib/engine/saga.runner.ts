@@ -5,7 +5,7 @@
  * checkpoint write per loop turn: it carries the last result and the next attempt's start together.
  */
 import type { ErrorView, SagaStatus } from '@nest-saga/contracts';
-import { canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
+import { SAGA_ERROR_CODES, canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
 import type { Logger } from '@nestjs/common';
 import type { RegisteredSaga, RegisteredStep } from '../discovery/saga.registry.js';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
@@ -14,7 +14,7 @@ import type { ResolvedSagaOptions } from '../saga-options.js';
 import type { NewSagaEvent, SagaRecord, SagaRequest, StepState } from '../persistence/saga.records.js';
 import type { Checkpoint, CheckpointResult, SagaStore } from '../persistence/saga.store.js';
 import { retryDelayMs } from './retry-policy.js';
-import { AttemptAbort, runAttempt, type AttemptOutcome } from './step-executor.js';
+import { AttemptAbort, runAttempt, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
   store: SagaStore;
@@ -30,6 +30,8 @@ type Plan =
 
 const SETTLED: readonly SagaStatus[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED'];
 const ABORTS_WITHOUT_RETRY = new Set(['CANCEL', 'DEADLINE']);
+/** How long a saga whose state the store refuses (and no step output explains it) waits before any instance tries again. */
+const REFUSED_RETRY_MS = 60_000;
 
 export class SagaRunner {
   private readonly events: NewSagaEvent[] = [];
@@ -44,6 +46,10 @@ export class SagaRunner {
   private stopping = false;
   private deadlineHandled: boolean;
   private readonly appliedWaiters = new Map<string, (applied: boolean) => void>();
+  /** Successful attempts whose output is in memory but not yet stored, by step index. */
+  private unstoredOutputs = new Map<number, AttemptOutcome>();
+  /** The store refused the last checkpoint and the state was read back: plan again before acting. */
+  private reloaded = false;
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
   readonly done: Promise<void>;
 
@@ -107,6 +113,14 @@ export class SagaRunner {
     this.lost = true;
     this.inFlight?.abort(new AttemptAbort('LEASE_LOST', 'Aborted: this instance lost the saga to another.'));
     this.wake?.();
+    this.recordLeaseLost();
+  }
+
+  /** History says when an instance learnt it lost the saga, whether from a checkpoint or a lease renewal. */
+  private recordLeaseLost(): void {
+    void this.deps.store
+      .appendEvents(this.rec.id, [{ type: 'LEASE_LOST', actor: this.deps.options.instanceId, data: { fence: this.rec.fence } }])
+      .catch(() => undefined);
   }
 
   private async run(previousOwner: string | null, restart: boolean): Promise<void> {
@@ -131,13 +145,16 @@ export class SagaRunner {
       if (this.request) this.applyRequest(this.request);
       this.checkDeadline();
       const plan = this.plan();
+      // After every write: if the store refused it, the state was read back and the plan is stale.
       if (plan.kind === 'settle') {
         await this.flush({ release: true, nextRunInMs: null });
+        if (this.takeReloaded()) continue;
         return;
       }
       if (this.stopping) {
         this.unprepare();
         await this.flush({ release: true, nextRunInMs: 0 });
+        if (this.takeReloaded()) continue;
         return;
       }
       if (plan.kind === 'wait') {
@@ -145,15 +162,17 @@ export class SagaRunner {
         if (delay > this.deps.options.holdRetryUpToMs) {
           const untilDeadline = this.rec.deadlineAt && !this.deadlineHandled ? Math.max(0, this.rec.deadlineAt.getTime() - Date.now()) : Infinity;
           await this.flush({ release: true, nextRunInMs: Math.min(delay, untilDeadline) });
+          if (this.takeReloaded()) continue;
           return;
         }
         await this.flush({ release: false, nextRunInMs: 0 });
+        if (this.takeReloaded()) continue;
         await this.sleep(delay);
         continue;
       }
       await this.flush({ release: false, nextRunInMs: 0 });
       if (this.lost) return;
-      if (this.request) continue;
+      if (this.takeReloaded() || this.request) continue;
       await this.attempt(plan.kind, plan.index);
     }
   }
@@ -336,6 +355,7 @@ export class SagaRunner {
     step.finishedAt = outcome.finishedAt.toISOString();
     this.dirty = true;
     if (outcome.ok) {
+      this.unstoredOutputs.set(index, outcome);
       step.status = 'COMPLETED';
       step.output = outcome.output;
       step.error = null;
@@ -550,15 +570,18 @@ export class SagaRunner {
     };
     const result = await this.write(cp);
     if (!result) return;
+    if (result === 'reloaded') {
+      this.reloaded = true;
+      return;
+    }
     if (!result.ok) {
       this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) was taken over by another instance; this instance stops working on it`);
       this.lost = true;
-      void this.deps.store
-        .appendEvents(rec.id, [{ type: 'LEASE_LOST', actor: this.deps.options.instanceId, data: { fence: rec.fence } }])
-        .catch(() => undefined);
+      this.recordLeaseLost();
       return;
     }
     this.dirty = false;
+    this.unstoredOutputs.clear();
     const applied = this.clearRequestToken;
     this.clearRequestToken = null;
     if (applied) {
@@ -584,13 +607,26 @@ export class SagaRunner {
     if (result.request && result.request.token !== this.lastRequestToken) this.onRequest(result.request);
   }
 
-  /** Retries the write while the database is unreachable; a database outage pauses progress, never loses it. */
-  private async write(cp: Checkpoint): Promise<CheckpointResult | null> {
+  /**
+   * Retries the write while the database is unreachable; a database outage pauses progress, never
+   * loses it. A refused write (the data itself, see SagaUnstorableDataError) is never retried as is:
+   * the state is read back and the step output at fault fails its step ('reloaded').
+   */
+  private async write(cp: Checkpoint): Promise<CheckpointResult | 'reloaded' | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.deps.store.checkpoint(cp);
       } catch (error) {
         if (this.lost) return null;
+        if ((error as { code?: unknown }).code === SAGA_ERROR_CODES.DATA_UNSTORABLE) {
+          try {
+            await this.reloadAfterRefusal(error as Error);
+            return 'reloaded';
+          } catch (reloadError) {
+            // Could not even read the saga back (database gone meanwhile): wait and try it all again.
+            error = reloadError;
+          }
+        }
         const delay = Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
         this.deps.logger.warn(
           `Saga "${cp.sagaId}" checkpoint failed (attempt ${attempt}): ${(error as Error).message}; retrying in ${delay} ms`,
@@ -598,6 +634,69 @@ export class SagaRunner {
         if (this.stopping && attempt >= 5) return null;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    }
+  }
+
+  private takeReloaded(): boolean {
+    const reloaded = this.reloaded;
+    this.reloaded = false;
+    return reloaded;
+  }
+
+  /**
+   * The store refused a checkpoint for good. Its content is dropped and the state read back as last
+   * stored (we still hold the fence); requests applied in the lost write are still on the row and are
+   * applied again. A step whose new output was in that write is what the store refused (the scan in
+   * runAttempt catches the known cases before this): it fails, without retry, and the saga
+   * compensates. With no such step nothing here can be fixed, so the saga is given back for a later
+   * attempt instead of retrying the same write forever.
+   */
+  private async reloadAfterRefusal(error: Error): Promise<void> {
+    const rec = this.rec;
+    const stored = await this.deps.store.get(rec.id);
+    if (!stored || stored.fence !== rec.fence || stored.ownerId !== this.deps.options.instanceId) {
+      this.lost = true;
+      this.recordLeaseLost();
+      return;
+    }
+    const outputs = this.unstoredOutputs;
+    this.unstoredOutputs = new Map();
+    // Stored as RUNNING: the attempt whose output could not be written is the one that ran.
+    const culprits = [...outputs].filter(([index]) => stored.steps[index]?.status === 'RUNNING');
+    Object.assign(rec, {
+      status: stored.status,
+      currentStep: stored.currentStep,
+      steps: stored.steps,
+      error: stored.error,
+      compensationCause: stored.compensationCause,
+      deadlineHandledAt: stored.deadlineHandledAt,
+      request: stored.request,
+    });
+    this.deadlineHandled = stored.deadlineHandledAt !== null;
+    this.events.length = 0;
+    this.prepared = null;
+    this.clearRequestToken = null;
+    this.request = null;
+    this.lastRequestToken = null;
+    if (stored.request) this.onRequest(stored.request);
+    this.dirty = true;
+    if (!culprits.length) {
+      this.deps.logger.error(
+        `Saga "${rec.name}" (id=${rec.id}): the store refused its state (${error.message}); giving it back, any instance retries in ${REFUSED_RETRY_MS} ms`,
+      );
+      this.lost = true;
+      await this.deps.store.releaseAll(this.deps.options.instanceId, [{ sagaId: rec.id, fence: rec.fence }], REFUSED_RETRY_MS).catch(() => undefined);
+      return;
+    }
+    for (const [index, outcome] of culprits) {
+      this.recordExecuteResult(
+        index,
+        unstorableOutput(`The step's output cannot be stored: ${error.message}`, {
+          durationMs: outcome.durationMs,
+          startedAt: outcome.startedAt,
+          finishedAt: outcome.finishedAt,
+        }),
+      );
     }
   }
 

@@ -4,7 +4,9 @@
  * as failed even if the user's code ignores the signal (its outcome is then unknown).
  */
 import type { ErrorView } from '@nest-saga/contracts';
+import { SAGA_ERROR_CODES, replaceUnstorableText } from '@nest-saga/contracts';
 import { NonRetryableStepError } from '../errors/saga.errors.js';
+import { toStorableJson } from './storable-json.js';
 
 export type AttemptOutcome =
   | { ok: true; output: unknown; durationMs: number; startedAt: Date; finishedAt: Date }
@@ -31,12 +33,20 @@ export class AttemptAbort extends Error {
   }
 }
 
+/**
+ * Errors come from user code and libraries and are stored with the step: text PostgreSQL cannot store
+ * is replaced, so that an error message can never make the checkpoint that records it unstorable.
+ */
 export function toErrorView(error: unknown): ErrorView {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message || String(error), ...(typeof code === 'string' ? { code } : {}) };
+    return {
+      name: replaceUnstorableText(String(error.name)),
+      message: replaceUnstorableText(error.message || String(error)),
+      ...(typeof code === 'string' ? { code: replaceUnstorableText(code) } : {}),
+    };
   }
-  return { name: 'Error', message: typeof error === 'string' ? error : safeJson(error) };
+  return { name: 'Error', message: replaceUnstorableText(typeof error === 'string' ? error : safeJson(error)) };
 }
 
 function safeJson(value: unknown): string {
@@ -47,10 +57,21 @@ function safeJson(value: unknown): string {
   }
 }
 
-/** Output must survive a JSON round trip to be stored; normalise it now so memory equals storage. */
-export function toStoredJson(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value));
+
+/**
+ * A step that ran but whose output cannot be stored. Running it again would return the same output,
+ * so it is not retried; its effects happened, so it is compensated like a step whose outcome is
+ * unknown (its compensation gets no output).
+ */
+export function unstorableOutput(message: string, timing: { durationMs: number; startedAt: Date; finishedAt: Date }): AttemptOutcome {
+  return {
+    ok: false,
+    error: { name: 'StepOutputUnstorable', code: SAGA_ERROR_CODES.STEP_OUTPUT_UNSTORABLE, message },
+    outcomeUnknown: true,
+    retryable: false,
+    abortReason: null,
+    ...timing,
+  };
 }
 
 export async function runAttempt(
@@ -70,9 +91,11 @@ export async function runAttempt(
   timer = setTimeout(() => controller.abort(new AttemptAbort('TIMEOUT', onTimeoutMessage())), timeoutMs);
   try {
     const output = await Promise.race([Promise.resolve().then(() => fn(controller.signal)), aborted]);
-    const stored = toStoredJson(output);
+    const stored = toStorableJson(output, 'output');
     const finishedAt = new Date();
-    return { ok: true, output: stored, durationMs: finishedAt.getTime() - startedAt.getTime(), startedAt, finishedAt };
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    if (stored.ok) return { ok: true, output: stored.value, durationMs, startedAt, finishedAt };
+    return unstorableOutput(`The step's output cannot be stored: ${stored.message}`, { durationMs, startedAt, finishedAt });
   } catch (error) {
     const finishedAt = new Date();
     const abort = controller.signal.aborted && controller.signal.reason instanceof AttemptAbort ? controller.signal.reason : null;

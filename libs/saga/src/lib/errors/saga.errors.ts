@@ -140,12 +140,60 @@ export class NonRetryableStepError extends Error {
   }
 }
 
-/** A query (list filter, cursor) is malformed. */
-export class SagaQueryError extends SagaError {
+/**
+ * A request field is malformed or holds a value that cannot be stored; `field` names it (`input`,
+ * `idempotencyKey`, `reason`, `q`, ...) so an API can answer 400 pointing at it.
+ */
+export class SagaValidationError extends SagaError {
   constructor(
     message: string,
     readonly field: string,
+    context: SagaErrorContext = {},
   ) {
-    super(SAGA_ERROR_CODES.VALIDATION_FAILED, message);
+    super(SAGA_ERROR_CODES.VALIDATION_FAILED, message, context);
+  }
+}
+
+/** A query (list filter, cursor) is malformed. */
+export class SagaQueryError extends SagaValidationError {
+  constructor(message: string, field: string) {
+    super(message, field);
+  }
+}
+
+/**
+ * `start` with an idempotency key that already belongs to a saga started with another input (or as
+ * another saga). `sagaId` is the existing saga. Starting again with the same input is not an error:
+ * it returns that saga.
+ */
+export class SagaIdempotencyConflictError extends SagaError {
+  constructor(
+    readonly idempotencyKey: string,
+    existing: { id: string; name: string },
+    requestedName: string,
+  ) {
+    const differs = existing.name === requestedName ? 'a different input' : `as saga "${existing.name}", not "${requestedName}"`;
+    super(
+      SAGA_ERROR_CODES.IDEMPOTENCY_KEY_CONFLICT,
+      `Idempotency key "${idempotencyKey}" is already used by saga "${existing.name}" (id=${existing.id}), started with ${differs}. ` +
+        'Send the same input to get that saga back, or use a new key to start a new saga.',
+      { sagaId: existing.id, sagaName: existing.name },
+    );
+  }
+}
+
+/**
+ * The store refused a value for good (on PostgreSQL a data exception, SQLSTATE class 22, or a program
+ * limit, class 54): writing the same data again cannot succeed, so it must not be retried.
+ */
+export class SagaUnstorableDataError extends SagaError {
+  constructor(
+    message: string,
+    /** The database's own error code, when it gave one (`22P05`, ...). */
+    readonly sqlState: string | null,
+    context: SagaErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(SAGA_ERROR_CODES.DATA_UNSTORABLE, message, context, options);
   }
 }

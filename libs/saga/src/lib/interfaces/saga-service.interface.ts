@@ -14,7 +14,11 @@ export interface SagaHandle {
 }
 
 export interface StartSagaOptions {
-  /** Starting twice with the same key returns the first saga; no second one is created. */
+  /**
+   * Starting again with the same key and the same input (as JSON, key order aside) returns the first
+   * saga; no second one is created. The same key with another input (or saga) throws
+   * `SagaIdempotencyConflictError` (`IDEMPOTENCY_KEY_CONFLICT`), which carries the existing `sagaId`.
+   */
   idempotencyKey?: string;
 }
 

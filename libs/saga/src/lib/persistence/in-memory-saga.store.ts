@@ -198,7 +198,8 @@ export class InMemorySagaStore extends SagaStore {
   async request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null> {
     const rec = this.sagas.get(sagaId);
     if (!rec || !allowed.includes(rec.status)) return null;
-    if (rec.request && rec.request.action !== request.action) return null;
+    // The same request already waiting is returned as it is, with no second history row.
+    if (rec.request) return rec.request.action === request.action && rec.request.step === request.step ? clone(rec) : null;
     const now = this.now();
     rec.request = clone(request);
     if (rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now)) rec.nextRunAt = now;

@@ -117,9 +117,10 @@ export abstract class SagaStore {
   /** Gives sagas back so any instance can continue them (at once, or after `delayMs`). */
   abstract releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[], delayMs?: number): Promise<void>;
   /**
-   * Writes an operator request if the saga's status is one of `allowed` and no other kind of request
-   * is still waiting (both checked in the same statement), and makes the saga due now if no live
-   * owner holds it. Returns the row, or null.
+   * Writes an operator request (and `event`) if the saga's status is one of `allowed` and no request
+   * is waiting (both checked in the same statement), and makes the saga due now if no live owner
+   * holds it. When the same request (action and step) already waits, writes nothing and returns
+   * the row with that one (the caller tells by the token). Returns null when refused.
    */
   abstract request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null>;
   abstract appendEvents(sagaId: string, events: NewSagaEvent[]): Promise<void>;

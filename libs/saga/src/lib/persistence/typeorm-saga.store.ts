@@ -7,8 +7,9 @@
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import type { DataSource } from 'typeorm';
-import { SagaConfigurationError, SagaQueryError } from '../errors/saga.errors.js';
+import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from '../errors/saga.errors.js';
 import { GroupWriter } from './group-writer.js';
+import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
 import {
   SagaStore,
@@ -149,8 +150,29 @@ export class TypeOrmSagaStore extends SagaStore {
     super();
     const size = options.maxBatchSize ?? 256;
     const concurrent = options.maxConcurrentBatches ?? 2;
-    this.checkpoints = new GroupWriter((batch) => this.writeCheckpoints(batch), size, concurrent);
-    this.inserts = new GroupWriter((batch) => this.writeInserts(batch), size, concurrent);
+    // A failed batch is written again item by item, unless the database is simply unreachable.
+    const retryAlone = (error: unknown) => !isConnectionFailure(error);
+    this.checkpoints = new GroupWriter((batch) => this.writeCheckpoints(batch), size, concurrent, retryAlone);
+    this.inserts = new GroupWriter((batch) => this.writeInserts(batch), size, concurrent, retryAlone);
+  }
+
+  /**
+   * Runs the write of one saga alone. A value PostgreSQL refuses (see isDataRefusal) becomes a
+   * SagaUnstorableDataError, so the caller knows that writing the same data again is pointless.
+   */
+  private async alone<R>(what: string, sagaId: string, write: () => Promise<R>): Promise<R> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDataRefusal(error)) throw error;
+      const state = sqlStateOf(error);
+      throw new SagaUnstorableDataError(
+        `PostgreSQL refused the ${what} of saga ${sagaId}: ${(error as Error).message} (SQLSTATE ${state}). Writing the same data again cannot succeed.`,
+        state,
+        { sagaId },
+        { cause: error },
+      );
+    }
   }
 
   override init(): void {
@@ -177,7 +199,7 @@ export class TypeOrmSagaStore extends SagaStore {
   }
 
   private async writeInserts(batch: { saga: NewSaga; events: NewSagaEvent[] }[]): Promise<{ saga: SagaRecord; created: boolean }[]> {
-    if (batch.length === 1) return [await this.insertOne(batch[0].saga, batch[0].events)];
+    if (batch.length === 1) return [await this.alone('start', batch[0].saga.id, () => this.insertOne(batch[0].saga, batch[0].events))];
     const rows = batch.map(({ saga, events }, n) => ({
       n,
       id: saga.id,
@@ -320,7 +342,7 @@ export class TypeOrmSagaStore extends SagaStore {
   }
 
   private async writeCheckpoints(batch: Checkpoint[]): Promise<CheckpointResult[]> {
-    if (batch.length === 1) return [await this.writeOne(batch[0])];
+    if (batch.length === 1) return [await this.alone('checkpoint', batch[0].sagaId, () => this.writeOne(batch[0]))];
     // Same lock order in every batch (and in lease renewals): by id.
     const rows = [...batch]
       .sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1))
@@ -479,17 +501,27 @@ export class TypeOrmSagaStore extends SagaStore {
 
   async request(sagaId: string, request: SagaRequest, allowed: SagaStatus[], event: NewSagaEvent | null): Promise<SagaRecord | null> {
     if (!isUuid(sagaId)) return null;
+    const cols = COLUMNS.split(',').map((c) => c.trim());
+    // The row is locked first and read at its latest version (a concurrent request may just have
+    // committed), then either the request is written with its event, or, when the same request
+    // already waits, that row is returned as it is: no second write, no second history row.
     const { rows } = await this.sql.query(
-      `WITH u AS (
-         UPDATE saga_instances SET pending_request = $2::jsonb,
-           next_run_at = CASE WHEN owner_id IS NULL OR lease_expires_at < now() THEN now() ELSE next_run_at END
-         WHERE id = $1 AND status = ANY($3::varchar[])
-           AND (pending_request IS NULL OR pending_request->>'action' = $2::jsonb->>'action')
-         RETURNING ${COLUMNS}
+      `WITH cur AS (
+         SELECT ${COLUMNS} FROM saga_instances WHERE id = $1 FOR UPDATE
+       ), u AS (
+         UPDATE saga_instances s SET pending_request = $2::jsonb,
+           next_run_at = CASE WHEN s.owner_id IS NULL OR s.lease_expires_at < now() THEN now() ELSE s.next_run_at END
+         FROM cur WHERE s.id = cur.id AND cur.status = ANY($3::varchar[]) AND cur.pending_request IS NULL
+         RETURNING ${cols.map((c) => `s.${c}`).join(', ')}
        ), ev AS (
          ${insertEvents('u', 'u.id', '$4::jsonb')}
        )
-       SELECT * FROM u`,
+       SELECT * FROM u
+       UNION ALL
+       SELECT ${cols.map((c) => `cur.${c}`).join(', ')} FROM cur
+       WHERE cur.status = ANY($3::varchar[])
+         AND cur.pending_request->>'action' = $2::jsonb->>'action'
+         AND cur.pending_request->'step' IS NOT DISTINCT FROM $2::jsonb->'step'`,
       [sagaId, JSON.stringify(request), allowed, eventsJson(event ? [event] : [])],
     );
     return rows.length ? toSagaRecord(rows[0]) : null;

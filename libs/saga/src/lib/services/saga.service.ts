@@ -5,19 +5,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SagaAction, SagaDetail, SagaDefinitionView, SagaPage, SagaStats, SagaStatus, SagaSummary } from '@nest-saga/contracts';
-import { SAGA_STATUSES, canPerform, canResolveStep, isSagaStatus } from '@nest-saga/contracts';
+import { MAX_JSON_DEPTH, SAGA_ERROR_CODES, SAGA_STATUSES, canPerform, canResolveStep, findUnstorableText, isSagaStatus } from '@nest-saga/contracts';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
 import { newStepStates } from '../engine/saga.runner.js';
-import { toStoredJson } from '../engine/step-executor.js';
+import { sameJson } from '../engine/canonical-json.js';
+import { toStorableJson } from '../engine/storable-json.js';
 import {
   InvalidSagaTransitionError,
+  SagaIdempotencyConflictError,
   SagaInputError,
   SagaNotFoundError,
   SagaQueryError,
   SagaStepNotFoundError,
+  SagaValidationError,
 } from '../errors/saga.errors.js';
 import type { SagaActionOptions, SagaHandle, SagaLifecycleEvent, SagaListQuery, StartSagaOptions } from '../interfaces/saga-service.interface.js';
 import type { SagaRequest, SagaRequestAction } from '../persistence/saga.records.js';
@@ -30,6 +33,14 @@ import { toDetail, toSummary } from './saga-views.js';
 
 const SETTLED = new Set<SagaStatus>(['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED']);
 const REQUEST_EVENTS = { cancel: 'CANCEL_REQUESTED', compensate: 'COMPENSATE_REQUESTED', pause: 'PAUSE_REQUESTED' } as const;
+/** Longest actor the history stores (its column is varchar(200)). */
+const MAX_ACTOR_LENGTH = 200;
+
+/** Refuses, before any write, text that the store could not keep (it would fail the write, or worse, a shared one). */
+function checkText(value: unknown, field: string, context: { sagaId?: string; sagaName?: string } = {}): void {
+  const problem = findUnstorableText(value, field);
+  if (problem) throw new SagaValidationError(problem.message, field, context);
+}
 
 @Injectable()
 export class SagaService {
@@ -46,21 +57,27 @@ export class SagaService {
   }
 
   /**
-   * Starts a saga. With an `idempotencyKey` already used, returns the existing saga (`created: false`).
-   * The saga's first step starts at once in this instance when it has capacity.
+   * Starts a saga. With an `idempotencyKey` already used, returns the existing saga (`created: false`)
+   * if it was started as the same saga with the same input (compared as JSON, key order aside), and
+   * throws `SagaIdempotencyConflictError` if not. The saga's first step starts at once in this
+   * instance when it has capacity. Input and key that cannot be stored (text PostgreSQL refuses,
+   * JSON deeper than 64 levels) are refused with `SagaValidationError` before anything is written.
    */
   async start<TInput>(saga: Type<SagaDefinition<TInput>> | string, input: TInput, options: StartSagaOptions = {}): Promise<SagaHandle> {
     const def = this.registry.get(saga);
     const key = options.idempotencyKey ?? null;
     if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
-      throw new SagaInputError('idempotencyKey must be a non-empty string of at most 255 characters.', { sagaName: def.name });
+      throw new SagaValidationError('idempotencyKey must be a non-empty string of at most 255 characters.', 'idempotencyKey', { sagaName: def.name });
     }
-    let storedInput: unknown;
-    try {
-      storedInput = toStoredJson(input);
-    } catch (error) {
-      throw new SagaInputError(`The input of saga "${def.name}" cannot be stored as JSON: ${(error as Error).message}`, { sagaName: def.name });
+    checkText(key, 'idempotencyKey', { sagaName: def.name });
+    const stored = toStorableJson(input, 'input', MAX_JSON_DEPTH);
+    if (!stored.ok) {
+      if (stored.reason === 'NOT_JSON') {
+        throw new SagaInputError(`The input of saga "${def.name}" cannot be stored as JSON: ${stored.message}`, { sagaName: def.name });
+      }
+      throw new SagaValidationError(`The input of saga "${def.name}" cannot be stored: ${stored.message}`, 'input', { sagaName: def.name });
     }
+    const storedInput = stored.value;
     const runHere = this.orchestrator.hasCapacity();
     const steps = newStepStates(def.steps);
     if (runHere) {
@@ -68,21 +85,34 @@ export class SagaService {
       steps[0].attempts = 1;
       steps[0].startedAt = new Date().toISOString();
     }
-    const { saga: rec, created } = await this.store.insert(
-      {
-        id: randomUUID(),
-        name: def.name,
-        version: def.version,
-        status: runHere ? 'RUNNING' : 'PENDING',
-        input: storedInput,
-        idempotencyKey: key,
-        steps,
-        deadlineMs: def.timeoutMs,
-        ownerId: runHere ? this.options.instanceId : null,
-        leaseMs: this.options.leaseMs,
-      },
-      [{ type: 'SAGA_STARTED', data: { version: def.version, instanceId: this.options.instanceId } }],
-    );
+    let inserted: Awaited<ReturnType<SagaStore['insert']>>;
+    try {
+      inserted = await this.store.insert(
+        {
+          id: randomUUID(),
+          name: def.name,
+          version: def.version,
+          status: runHere ? 'RUNNING' : 'PENDING',
+          input: storedInput,
+          idempotencyKey: key,
+          steps,
+          deadlineMs: def.timeoutMs,
+          ownerId: runHere ? this.options.instanceId : null,
+          leaseMs: this.options.leaseMs,
+        },
+        [{ type: 'SAGA_STARTED', data: { version: def.version, instanceId: this.options.instanceId } }],
+      );
+    } catch (error) {
+      // Checked above, so the store refusing this one start means something in the input it knows and we do not.
+      if ((error as { code?: unknown }).code === SAGA_ERROR_CODES.DATA_UNSTORABLE) {
+        throw new SagaValidationError(`The input of saga "${def.name}" cannot be stored: ${(error as Error).message}`, 'input', { sagaName: def.name });
+      }
+      throw error;
+    }
+    const { saga: rec, created } = inserted;
+    if (!created && key !== null && (rec.name !== def.name || !sameJson(rec.input, storedInput))) {
+      throw new SagaIdempotencyConflictError(key, rec, def.name);
+    }
     if (created) {
       this.orchestrator.events$.next({ type: 'SAGA_STARTED', sagaId: rec.id, sagaName: rec.name, status: rec.status, at: new Date() });
       if (runHere) this.orchestrator.adopt(rec, { freshlyStarted: true });
@@ -102,6 +132,7 @@ export class SagaService {
   /** Newest first, keyset-paged. */
   async list(query: SagaListQuery = {}): Promise<SagaPage<SagaSummary>> {
     const limit = query.limit ?? 50;
+    for (const field of ['q', 'name', 'cursor'] as const) checkText(query[field] ?? null, field);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new SagaQueryError('limit must be an integer from 1 to 500.', 'limit');
     for (const status of query.status ?? []) {
       if (!isSagaStatus(status)) throw new SagaQueryError(`status "${status}" is not one of ${SAGA_STATUSES.join(', ')}.`, 'status');
@@ -190,6 +221,11 @@ export class SagaService {
     options: SagaActionOptions,
     step: string | null,
   ): Promise<SagaDetail> {
+    checkText(options.reason ?? null, 'reason', { sagaId, sagaName });
+    checkText(options.actor ?? null, 'actor', { sagaId, sagaName });
+    if (options.actor && options.actor.length > MAX_ACTOR_LENGTH) {
+      throw new SagaValidationError(`actor must be at most ${MAX_ACTOR_LENGTH} characters (the history stores it).`, 'actor', { sagaId, sagaName });
+    }
     const request: SagaRequest = {
       action,
       step,
@@ -208,7 +244,7 @@ export class SagaService {
     if (!updated) {
       const now = await this.store.get(sagaId);
       if (!now) throw new SagaNotFoundError(sagaId);
-      const waiting = now.request && now.request.action !== action && allowed.includes(now.status) ? now.request : null;
+      const waiting = now.request && (now.request.action !== action || now.request.step !== step) && allowed.includes(now.status) ? now.request : null;
       throw new InvalidSagaTransitionError(
         action,
         now.status,
@@ -218,7 +254,9 @@ export class SagaService {
           : undefined,
       );
     }
-    await this.orchestrator.deliver(sagaId, request);
+    // The same request already waited: the store returned that one and wrote nothing. Deliver it
+    // (a no-op where it is known) so this call, like the first, returns once it is applied.
+    await this.orchestrator.deliver(sagaId, updated.request ?? request);
     return this.get(sagaId);
   }
 

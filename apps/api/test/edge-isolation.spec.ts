@@ -7,6 +7,16 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { ApiClient } from './support/http.js';
+
+async function waitFor(api: ApiClient, id: string, ok: (detail: any) => boolean, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = (await api.get(`/api/sagas/${id}`)).body;
+    if (ok(detail)) return detail;
+    if (Date.now() > deadline) throw new Error(`saga ${id} never got there: ${detail.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'ITEM1', qty: 1 }], totalAmount: 10 });
@@ -54,6 +64,31 @@ describe('bad text, deep JSON and odd bodies fail alone, with the field named', 
       expect(r.status, field).toBe(400);
       expect(r.body, field).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED', field });
     }
+  });
+
+  it('answers an idempotency key reused with another input with 409, and the same input with the existing saga', async () => {
+    const first = await api.post('/api/sagas', { name: 'order', input: order('idem-1'), idempotencyKey: 'idem-key-1' });
+    expect(first.status).toBe(201);
+    const same = await api.post('/api/sagas', { name: 'order', input: order('idem-1'), idempotencyKey: 'idem-key-1' });
+    expect(same.status).toBe(201);
+    expect(same.body).toMatchObject({ id: first.body.id, created: false });
+    const other = await api.post('/api/sagas', { name: 'order', input: order('idem-2'), idempotencyKey: 'idem-key-1' });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ statusCode: 409, code: 'IDEMPOTENCY_KEY_CONFLICT' });
+  });
+
+  it('answers 20 identical pause requests with 202 and records one request in the history', async () => {
+    const started = await api.post('/api/sagas', {
+      name: 'order',
+      input: { ...order('pause-20'), simulate: { delayMs: { 'reserve-inventory': 3_000 } } },
+      idempotencyKey: 'pause-20',
+    });
+    await waitFor(api, started.body.id, (d) => d.status === 'RUNNING' && d.steps.some((s: { status: string }) => s.status === 'RUNNING'));
+    const replies = await Promise.all(Array.from({ length: 20 }, () => api.post(`/api/sagas/${started.body.id}/pause`, { reason: 'hold on' })));
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(202));
+    const paused = await waitFor(api, started.body.id, (d) => d.status === 'PAUSED');
+    expect(paused.events.filter((e: { type: string }) => e.type === 'PAUSE_REQUESTED')).toHaveLength(1);
+    expect(paused.events.filter((e: { type: string }) => e.type === 'SAGA_PAUSED')).toHaveLength(1);
   });
 
   it('answers JSON nested 5,000 levels deep with a 400, not a stack overflow', async () => {

@@ -1,7 +1,9 @@
 /**
  * The public face of the engine for app code and admin APIs: start sagas, read them, and act on
  * them as an operator. Actions are checked against the shared transition guards before they are
- * written, and again by the owner when it applies them.
+ * written, and again by the owner when it applies them. Asking again for an action that still waits
+ * for its owner answers with that request and writes nothing. Text the store cannot keep is refused
+ * (SagaValidationError naming the field) before any write, so it never fails a shared statement.
  */
 import { randomUUID } from 'node:crypto';
 import type { SagaAction, SagaDetail, SagaDefinitionView, SagaPage, SagaStats, SagaStatus, SagaSummary } from '@nest-saga/contracts';

@@ -39,6 +39,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '4' },
     warmup: { type: 'string' },
     'keep-db': { type: 'boolean', default: false },
+    preload: { type: 'string', default: '0' },
   },
   allowPositionals: true,
 });
@@ -47,8 +48,9 @@ const N = Number(values.sagas);
 const C = Number(values.concurrency);
 const FAIL_RATE = Number(values['fail-rate']);
 const S = Number(values.steps);
+const PRELOAD = Number(values.preload);
 const WARMUP = values.warmup !== undefined ? Number(values.warmup) : Math.min(200, Math.max(20, Math.floor(N / 10)));
-for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', S, 1], ['warmup', WARMUP, 0]] as const) {
+for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', S, 1], ['warmup', WARMUP, 0], ['preload', PRELOAD, 0]] as const) {
   if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
 }
 if (!(FAIL_RATE >= 0 && FAIL_RATE <= 1)) throw new Error(`--fail-rate must be between 0 and 1 (got ${FAIL_RATE})`);
@@ -104,6 +106,55 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
+/**
+ * `--preload N`: N finished sagas of four names with five history rows each, written in SQL in
+ * chunks (minutes for a million), spread over the past year, as a long-running app would hold them.
+ */
+async function preload(url: string, total: number): Promise<number> {
+  const t0 = performance.now();
+  const chunk = 100_000;
+  await withClient(url, async (c) => {
+    for (let from = 1; from <= total; from += chunk) {
+      const to = Math.min(total, from + chunk - 1);
+      await c.query(
+        `WITH s AS (
+           INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key, fence, steps,
+                                       created_at, updated_at, finished_at)
+           SELECT gen_random_uuid(), (ARRAY['order', 'refund', 'signup', 'invoice'])[1 + i % 4], 1,
+                  CASE WHEN i % 20 = 0 THEN 'CANCELLED' WHEN i % 10 = 1 THEN 'COMPENSATED' WHEN i % 50 = 7 THEN 'FAILED' ELSE 'COMPLETED' END,
+                  jsonb_build_object('orderId', 'pre-' || i, 'amount', i % 1000), 4, 'pre-' || i, 1,
+                  '[{"name":"a","status":"COMPLETED","attempts":1},{"name":"b","status":"COMPLETED","attempts":1},{"name":"c","status":"COMPLETED","attempts":1},{"name":"d","status":"COMPLETED","attempts":1}]'::jsonb,
+                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days',
+                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days' + interval '1 second',
+                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days' + interval '1 second'
+           FROM generate_series($1::int, $2::int) AS i
+           RETURNING id, created_at)
+         INSERT INTO saga_events (saga_id, at, type, step, attempt)
+         SELECT s.id, s.created_at, e.type, e.step, e.attempt FROM s
+         CROSS JOIN (VALUES ('SAGA_STARTED', NULL, NULL), ('STEP_SUCCEEDED', 'a', 1), ('STEP_SUCCEEDED', 'b', 1),
+                            ('STEP_SUCCEEDED', 'c', 1), ('SAGA_COMPLETED', NULL, NULL)) AS e(type, step, attempt)`,
+        [from, to, total],
+      );
+    }
+    await c.query('VACUUM ANALYZE saga_instances');
+    await c.query('VACUUM ANALYZE saga_events');
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+/** p50 in ms of `fn` over `runs` calls, after one call to warm caches. */
+async function p50Of(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(percentile(times, 50) * 100) / 100;
+}
+
 async function main() {
   const serverUrl = process.env.DATABASE_URL;
   let url: string;
@@ -152,6 +203,7 @@ async function main() {
 
   Logger.overrideLogger(['error']);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  const preloadSeconds = PRELOAD > 0 ? await preload(url, PRELOAD) : 0;
   const registry = app.get(SagaRegistry);
   registry.define('bench', Array.from({ length: S }, (_, i) => `bench-${i + 1}`));
   const sagas = app.get(SagaService);
@@ -206,6 +258,27 @@ async function main() {
       ? withClient(url, (c) => c.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`)).then((r) => Number(r.rows[0].n))
       : 0;
 
+  // Read paths of the admin API on the preloaded table, through SagaService as the API calls them.
+  let reads: Record<string, number> = {};
+  if (PRELOAD > 0) {
+    let cursor: string | null = null;
+    // A cursor 90% of the way down: paged to, as an operator's client would.
+    for (let seen = 0; seen < PRELOAD * 0.9; seen += 500) {
+      const page = await sagas.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const deep = cursor;
+    reads = {
+      listP50Ms: await p50Of(30, () => sagas.list({ limit: 50 })),
+      listStatusP50Ms: await p50Of(30, () => sagas.list({ limit: 50, status: ['COMPENSATED'] })),
+      listNameP50Ms: await p50Of(30, () => sagas.list({ limit: 50, name: 'refund' })),
+      listDeepP50Ms: await p50Of(30, () => sagas.list({ limit: 50, ...(deep ? { cursor: deep } : {}) })),
+      searchP50Ms: await p50Of(30, () => sagas.list({ limit: 50, q: `pre-${Math.floor(PRELOAD / 3)}` })),
+      statsMs: await p50Of(10, () => sagas.stats()),
+    };
+  }
+
   if (WARMUP > 0) await runBatch(WARMUP);
   await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
   const commits0 = await commitsOf();
@@ -238,6 +311,7 @@ async function main() {
     statuses: Object.fromEntries(statuses),
     seconds: Math.round(seconds * 100) / 100,
     node: process.version,
+    ...(PRELOAD > 0 ? { preload: PRELOAD, preloadSeconds: Math.round(preloadSeconds), ...reads } : {}),
   };
   const rows: [string, string][] = [
     ['database', database],
@@ -250,6 +324,12 @@ async function main() {
     ['commits per saga', String(result.commitsPerSaga)],
     ['statements per saga', String(result.statementsPerSaga)],
     ['RSS (MB)', String(rssMb)],
+    ...(PRELOAD > 0
+      ? ([
+          ['preloaded sagas', `${PRELOAD} in ${Math.round(preloadSeconds)} s`],
+          ...Object.entries(reads).map(([k, v]) => [k, String(v)] as [string, string]),
+        ] as [string, string][])
+      : []),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);

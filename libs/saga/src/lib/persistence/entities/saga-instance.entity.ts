@@ -10,6 +10,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('ix_saga_instances_name_created', ['name', 'createdAt', 'id'])
 @Index('ix_saga_instances_created', ['createdAt', 'id'])
 @Index('ux_saga_instances_idempotency_key', ['idempotencyKey'], { unique: true })
+// varchar_pattern_ops in the migration (prefix search); TypeORM compares names and columns only.
+@Index('ix_saga_instances_idempotency_prefix', ['idempotencyKey'])
 // The partial indexes of the migration, declared with the same names and conditions, so that
 // `migration:generate` against a migrated database proposes nothing and `synchronize` builds them
 // too. The list indexes above are DESC in the migration; TypeORM cannot say so, and a B-tree serves

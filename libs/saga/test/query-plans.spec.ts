@@ -58,7 +58,7 @@ describe('query plans on a seeded table', () => {
     ['a search by id', { q: '6f1c2a52-3b1e-4c55-9a7e-0d6a3c9b8e21' }],
     ['stuck sagas', { stuck: true }],
   ])('lists %s with an index, no sequential scan', async (_what, filter) => {
-    await store.list({ limit: 50, ...filter });
+    await store.list({ limit: 50, ...(filter as object) });
     const plan = await planOfLast();
     expect(plan).not.toMatch(/Seq Scan on saga_instances/);
     expect(plan).toMatch(/Index/);
@@ -77,6 +77,23 @@ describe('query plans on a seeded table', () => {
     expect(claimed.length).toBeGreaterThan(0);
     const claim = recorded.filter((r) => /SKIP LOCKED/i.test(r.text)).at(-1)!;
     const { rows } = await pool.query(`EXPLAIN ${claim.text}`, claim.values);
+    expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan on saga_instances/);
+  });
+});
+
+describe('stats on a seeded table', () => {
+  it('counts every saga by name and status, finished ones included', async () => {
+    const { rows } = await pool.query(`SELECT status, count(*)::int AS n FROM saga_instances GROUP BY status`);
+    const stats = await store.stats();
+    for (const row of rows) expect(stats.byStatus[row.status as 'COMPLETED'], row.status).toBe(row.n);
+    expect(stats.total).toBe(rows.reduce((sum: number, r: { n: number }) => sum + r.n, 0));
+    expect(stats.byName.refund?.COMPLETED).toBeGreaterThan(0);
+  });
+
+  it('counts unfinished sagas through an index', async () => {
+    await store.stats();
+    const active = recorded.filter((r) => /GROUP BY name, status/.test(r.text) && /status NOT IN \(/.test(r.text)).at(-1)!;
+    const { rows } = await pool.query(`EXPLAIN ${active.text}`, active.values);
     expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan on saga_instances/);
   });
 });

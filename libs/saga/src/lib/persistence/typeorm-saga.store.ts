@@ -5,7 +5,7 @@
  * instances is the database's `now()`.
  */
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
-import { SAGA_STATUSES } from '@nest-saga/contracts';
+import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
 import type { DataSource } from 'typeorm';
 import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from '../errors/saga.errors.js';
 import { GroupWriter } from './group-writer.js';
@@ -137,6 +137,20 @@ export interface TypeOrmSagaStoreOptions {
   /** Batches written at the same time; more checkpoints wait and join the next batch. @default 2 */
   maxConcurrentBatches?: number;
 }
+
+interface CountRow {
+  name: string;
+  status: string;
+  n: number;
+  stuck: number;
+}
+
+/** Above this many rows (the planner's estimate), finished sagas are counted in the background. */
+const LARGE_TABLE_ROWS = 200_000;
+/** How old the counts of finished sagas may be on a large table. */
+const FINISHED_COUNTS_MAX_AGE_MS = 15_000;
+/** Written out as the partial index `ix_saga_instances_unfinished` has it, so the planner matches them. */
+const FINISHED_STATUSES_SQL = TERMINAL_SAGA_STATUSES.map((s) => `'${s}'`).join(', ');
 
 export class TypeOrmSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
@@ -595,16 +609,26 @@ export class TypeOrmSagaStore extends SagaStore {
     };
   }
 
+  /**
+   * Counts by name and status. Unfinished sagas are counted exactly, every time, through the
+   * partial index of unfinished ones. Finished ones are counted exactly too while the table is
+   * small; on a large table (over `LARGE_TABLE_ROWS`, from the planner's estimate) their counts
+   * come from a snapshot refreshed in the background at most every `FINISHED_COUNTS_MAX_AGE_MS`,
+   * so a dashboard polling the stats never scans millions of finished rows per request.
+   */
   async stats(): Promise<SagaStats> {
-    const { rows } = await this.sql.query(
-      `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck
-       FROM saga_instances GROUP BY name, status`,
-    );
+    const [active, finished] = await Promise.all([
+      this.sql.query(
+        `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck
+         FROM saga_instances WHERE status NOT IN (${FINISHED_STATUSES_SQL}) GROUP BY name, status`,
+      ),
+      this.finishedCounts(),
+    ]);
     const byStatus = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as Record<SagaStatus, number>;
     const byName: SagaStats['byName'] = {};
     let total = 0;
     let stuck = 0;
-    for (const row of rows) {
+    for (const row of [...active.rows, ...finished]) {
       byStatus[row.status as SagaStatus] = (byStatus[row.status as SagaStatus] ?? 0) + row.n;
       (byName[row.name] ??= {})[row.status as SagaStatus] = row.n;
       total += row.n;
@@ -612,6 +636,31 @@ export class TypeOrmSagaStore extends SagaStore {
     }
     return { total, byStatus, byName, stuck };
   }
+
+  private finishedSnapshot?: { at: number; rows: CountRow[] };
+  private finishedRefresh?: Promise<CountRow[]>;
+
+  private async finishedCounts(): Promise<CountRow[]> {
+    const snapshot = this.finishedSnapshot;
+    if (snapshot && Date.now() - snapshot.at < FINISHED_COUNTS_MAX_AGE_MS) return snapshot.rows;
+    const refresh = (this.finishedRefresh ??= this.countFinished().finally(() => (this.finishedRefresh = undefined)));
+    // A stale snapshot is answered at once while the new one is counted; none yet: wait for it.
+    return snapshot ? snapshot.rows : refresh;
+  }
+
+  private async countFinished(): Promise<CountRow[]> {
+    const { rows } = await this.sql.query(
+      `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck,
+              (SELECT reltuples FROM pg_class WHERE oid = 'saga_instances'::regclass)::float8 AS estimate
+       FROM saga_instances WHERE status IN (${FINISHED_STATUSES_SQL}) GROUP BY name, status`,
+    );
+    const large = rows.length > 0 && Number(rows[0].estimate) > LARGE_TABLE_ROWS;
+    const counts = rows.map((r: CountRow) => ({ name: r.name, status: r.status, n: r.n, stuck: r.stuck }));
+    // Only a large table keeps a snapshot: a small one is cheap to count exactly on every call.
+    this.finishedSnapshot = large ? { at: Date.now(), rows: counts } : undefined;
+    return counts;
+  }
+
 
   async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
     const { rows } = await this.sql.query(

@@ -12,6 +12,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('ux_saga_instances_idempotency_key', ['idempotencyKey'], { unique: true })
 // varchar_pattern_ops in the migration (prefix search); TypeORM compares names and columns only.
 @Index('ix_saga_instances_idempotency_prefix', ['idempotencyKey'])
+// The stats count unfinished sagas (and the stuck ones among them) with an index-only scan.
+@Index('ix_saga_instances_unfinished', ['status', 'name', 'stuckSince'], { where: `status NOT IN ('COMPLETED', 'COMPENSATED', 'CANCELLED')` })
 // The partial indexes of the migration, declared with the same names and conditions, so that
 // `migration:generate` against a migrated database proposes nothing and `synchronize` builds them
 // too. The list indexes above are DESC in the migration; TypeORM cannot say so, and a B-tree serves

@@ -29,13 +29,13 @@ export interface SagaHttpClientOptions {
 
 /** Options of one request. */
 export interface SagaHttpRequestOptions {
-  /** Headers of this request. */
+  /** Headers of this request (over the client's). @default none */
   headers?: Record<string, string>;
-  /** Query parameters added to the URL (undefined ones are left out). */
+  /** Query parameters added to the URL (undefined ones are left out). @default none */
   query?: Record<string, string | number | boolean | undefined>;
-  /** A body sent as JSON (`content-type: application/json`). */
+  /** A body sent as JSON (`content-type: application/json`). @default none (no body) */
   json?: unknown;
-  /** A body sent as it is (a string, `URLSearchParams`, `FormData`, ...), when `json` is not set. */
+  /** A body sent as it is (a string, `URLSearchParams`, `FormData`, ...), when `json` is not set. @default none */
   body?: RequestInit['body'];
   /**
    * `Idempotency-Key` of this request. Bound to a step, the default is `ctx.idempotencyKey` in
@@ -46,7 +46,7 @@ export interface SagaHttpRequestOptions {
   idempotencyKey?: string | false;
   /** Time limit of this request. @default the client's `timeoutMs` */
   timeoutMs?: number;
-  /** Another signal that aborts the request (as well as the step's). */
+  /** Another signal that aborts the request (as well as the step's). @default none */
   signal?: AbortSignal;
 }
 

@@ -5,7 +5,7 @@
  * and the console at `/ops`, and driven through the console's API and in Chromium.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,5 +259,21 @@ describe('installed into a Nest app outside the workspace', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<base href="/v1/ops/">');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('runs without prom-client, and with metrics turned on anyway stops at bootstrap saying what to install', async () => {
+    // Only the declared peers were installed: the optional prom-client is not among them.
+    expect(existsSync(join(app, 'node_modules/prom-client'))).toBe(false);
+    const db = await createTestDatabase('saga_install');
+    databases.push(db);
+    const failed = await startApp(join(app, 'esm/dist/main.js'), { DATABASE_URL: db.url, SAGA_ADMIN_TOKENS: `operator:${OPERATOR}`, SAGA_METRICS: 'true' }).then(
+      (started) => {
+        processes.push(started.process);
+        return null;
+      },
+      (error: Error) => error,
+    );
+    expect(failed?.message).toMatch(/SagaMetricsUnavailableError/);
+    expect(failed?.message).toContain('npm install prom-client');
   });
 });

@@ -15,6 +15,8 @@ import { AppModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
 import { AppLogger } from './logging/app-logger.js';
+import { DemoPaymentLink } from './demo/payment-service.js';
+import { startTracing, type AppTracing } from './tracing/otel-tracing.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -58,7 +60,9 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   }
 
   let app: NestExpressApplication | undefined;
+  let tracing: AppTracing | null = null;
   try {
+    tracing = startTracing(config);
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, databaseUrl }), {
       logger,
       bodyParser: false,
@@ -73,12 +77,15 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     else await app.listen(config.port);
     const address = app.getHttpServer().address() as AddressInfo;
     const host = !config.host || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    // The demo's payment step calls this app's own payment service: now its address is known.
+    if (config.demo) app.get(DemoPaymentLink).resolve(url);
     const running = app;
     let closed: Promise<void> | undefined;
     return {
       app: running,
       port: address.port,
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      url,
       databaseUrl,
       dashboardBuilt: built,
       close: () =>
@@ -86,12 +93,14 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
           try {
             await running.close();
           } finally {
+            await tracing?.shutdown();
             await embedded?.stop();
           }
         })()),
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await tracing?.shutdown();
     await embedded?.stop().catch(() => undefined);
     throw error;
   }

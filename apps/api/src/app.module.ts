@@ -14,7 +14,6 @@ import { DemoModule, DemoSchema1767312000000, demoEntities } from './demo/demo.m
 import { TypeOrmLogger } from './logging/typeorm-logger.js';
 import { SagaEventLogger } from './logging/saga-event-logger.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { SagaMetricsService } from './metrics/saga-metrics.service.js';
 
 @Module({})
 export class AppModule {
@@ -41,9 +40,10 @@ export class AppModule {
           maxQueryExecutionTime: 5_000,
         }),
         ScheduleModule.forRoot(),
-        SagaModule.forRoot(config.sagaOptions),
+        // Metrics on: prom-client is a dependency of the app (an optional peer of the library).
+        SagaModule.forRoot({ metrics: true, ...config.sagaOptions }),
         // Before the console: its catch-all routes under `/api` must come after the demo's.
-        ...(config.demo ? [DemoModule] : []),
+        ...(config.demo ? [DemoModule.forRoot({ paymentServiceUrl: config.demoPaymentServiceUrl, paymentServiceToken: config.demoPaymentServiceToken })] : []),
         SagaAdminModule.forRoot({
           path: '/',
           auth: { tokens: config.adminTokens },
@@ -55,7 +55,6 @@ export class AppModule {
       providers: [
         // The console's error bodies for what happens outside its routes too (body parsing, 404s).
         { provide: APP_FILTER, useClass: SagaAdminExceptionFilter },
-        SagaMetricsService,
         SagaEventLogger,
       ],
     };

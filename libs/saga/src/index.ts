@@ -11,7 +11,7 @@ export { SagaDefinition } from './lib/saga-definition.js';
 export type { SagaInputOf } from './lib/saga-definition.js';
 export type { SagaStepHandler, StepContext } from './lib/interfaces/step.interface.js';
 export type { RetryPolicy } from './lib/interfaces/retry-policy.interface.js';
-export type { SagaModuleOptions, SagaOptions, SagaStepOptions } from './lib/interfaces/saga-options.interface.js';
+export type { SagaModuleOptions, SagaOptions, SagaStepOptions, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
 export type { SagaHandle, StartSagaOptions, SagaActionOptions, SagaListQuery, SagaLifecycleEvent } from './lib/interfaces/saga-service.interface.js';
 export {
   SagaError,
@@ -40,3 +40,11 @@ export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence
 export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
 export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';
 export { DEFAULT_RETRY_POLICY } from './lib/engine/retry-policy.js';
+export { SagaMetrics } from './lib/metrics/saga-metrics.js';
+export { SagaMetricsUnavailableError, SagaMetricsDisabledError } from './lib/metrics/saga-metrics.errors.js';
+export { SagaHttpClient } from './lib/http/saga-http.client.js';
+export type { SagaHttpClientOptions, SagaHttpRequestOptions, SagaHttpResponse } from './lib/http/saga-http.client.js';
+export { HttpStepError, NonRetryableHttpStepError, SAGA_HTTP_ERROR_CODES } from './lib/http/saga-http.errors.js';
+export type { HttpFailureDetails } from './lib/http/saga-http.errors.js';
+export { SAGA_TRACER_NAME, SAGA_SPAN_ATTRIBUTES } from './lib/tracing/saga-tracing.js';
+export type { SagaTraceContext } from './lib/tracing/trace-context.js';

@@ -18,6 +18,18 @@ describe('loadConfig', () => {
     expect(loadConfig({}).adminTokens[0].token).not.toBe(config.adminTokens[0].token);
   });
 
+  it("points the demo's payment step at this app unless SAGA_DEMO_PAYMENT_URL says otherwise, with a token of its own", () => {
+    const own = loadConfig({});
+    expect(own.demoPaymentServiceUrl).toBeUndefined();
+    expect(own.demoPaymentServiceToken.length).toBeGreaterThanOrEqual(24);
+    expect(loadConfig({}).demoPaymentServiceToken).not.toBe(own.demoPaymentServiceToken);
+    expect(loadConfig({ SAGA_DEMO_PAYMENT_URL: 'http://payments.internal:3000/', SAGA_DEMO_PAYMENT_TOKEN: 'shared-secret' })).toMatchObject({
+      demoPaymentServiceUrl: 'http://payments.internal:3000',
+      demoPaymentServiceToken: 'shared-secret',
+    });
+    expect(() => loadConfig({ SAGA_DEMO_PAYMENT_URL: 'payments:3000' })).toThrow(ConfigError);
+  });
+
   it('reads PORT, DATABASE_URL, SAGA_DEMO, SAGA_ADMIN_TOKENS and LOG_FORMAT', () => {
     const config = loadConfig({
       PORT: '8080',

@@ -24,8 +24,22 @@ export interface ApiConfig {
   adminTokens: AdminToken[];
   /** True when the tokens were generated at start (SAGA_ADMIN_TOKENS unset): the start-up line prints the operator's. */
   generatedToken: boolean;
-  /** Register the demo `order` saga, its tables and `/api/demo/ledger`. */
+  /** Register the demo `order` saga, its tables, `/api/demo/ledger` and the demo's payment service. */
   demo: boolean;
+  /**
+   * Base URL at which the demo's payment step calls the demo's payment service.
+   * @default undefined: this app's own address, once it listens
+   */
+  demoPaymentServiceUrl?: string;
+  /** Bearer token between the demo's payment step and its payment service. @default random at each start */
+  demoPaymentServiceToken: string;
+  /**
+   * OTLP/HTTP endpoint to export traces to (`<endpoint>/v1/traces`), from `OTEL_EXPORTER_OTLP_ENDPOINT`.
+   * @default undefined: no export (the library's spans stay no-ops)
+   */
+  otlpEndpoint?: string;
+  /** `service.name` of the exported spans, from `OTEL_SERVICE_NAME`. @default 'nest-saga-api' */
+  otelServiceName: string;
   logFormat: LogFormat;
   logLevel: LogLevelName;
   /** Largest accepted request body, in a `bytes` string (`256kb`). */
@@ -79,6 +93,19 @@ function optionalInteger(name: string, value: string | undefined, min = 1): numb
   return value === undefined || value.trim() === '' ? undefined : parseInteger(name, value, 0, min);
 }
 
+function parseUrl(name: string, value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, not "${value}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, not "${value}".`);
+  return v.replace(/\/+$/, '');
+}
+
 /** A fresh random operator token, printed once at start when no tokens are configured. */
 export function generateToken(): string {
   return randomBytes(24).toString('base64url');
@@ -117,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminTokens,
     generatedToken: !tokensVar,
     demo: parseBoolean('SAGA_DEMO', env.SAGA_DEMO, true),
+    demoPaymentServiceUrl: parseUrl('SAGA_DEMO_PAYMENT_URL', env.SAGA_DEMO_PAYMENT_URL),
+    demoPaymentServiceToken: env.SAGA_DEMO_PAYMENT_TOKEN?.trim() || generateToken(),
+    otlpEndpoint: parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'nest-saga-api',
     logFormat,
     logLevel,
     bodyLimit: env.BODY_LIMIT?.trim() || '256kb',

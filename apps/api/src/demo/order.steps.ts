@@ -2,12 +2,14 @@
  * The four steps of the demo `order` saga. Each effect is keyed by `ctx.idempotencyKey` (the same in
  * every attempt and in `compensate`), so an attempt that runs again after a crash or a timeout finds
  * the row the earlier one wrote instead of writing a second. Stock and reservation rows change only
- * through `stock-ledger.ts`, which keeps one lock order and short transactions.
+ * through `stock-ledger.ts`, which keeps one lock order and short transactions. Payments go through
+ * the demo's payment service, over HTTP (`payment-service.ts`).
  */
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NonRetryableStepError, SagaStep, type SagaStepHandler, type StepContext } from '@nest-saga/saga';
 import { DataSource } from 'typeorm';
 import { DemoSimulator } from './demo-simulator.service.js';
+import { DemoPaymentLink } from './payment-service.js';
 import { quantitiesBySku, type OrderInput } from './order-input.js';
 import { consumeHolds, holdStock, releaseStock, restoreHolds } from './stock-ledger.js';
 
@@ -81,32 +83,32 @@ export class ReserveInventoryStep implements SagaStepHandler<OrderInput, Reserva
 @SagaStep('process-payment', DEMO_STEP_OPTIONS)
 export class ProcessPaymentStep implements SagaStepHandler<OrderInput, PaymentResult> {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly link: DemoPaymentLink,
     private readonly simulator: DemoSimulator,
   ) {}
 
+  /**
+   * Charges through the payment service over HTTP. `ctx.http` sends `Idempotency-Key:
+   * ctx.idempotencyKey` (the service charges once per key), retries no answer and 5xx, and turns a
+   * refusal (409: the order is charged by another saga) into a failure with no retry.
+   */
   async execute(input: OrderInput, ctx: StepContext): Promise<PaymentResult> {
     await this.simulator.beforeExecute(input, ctx);
-    // One payment row per order: ours again (same key), or a refunded one taken over.
-    const rows: { id: string; amount: string }[] = await this.db.query(
-      `INSERT INTO "demo_payments" ("order_id", "saga_id", "amount", "status", "idempotency_key")
-       VALUES ($1, $2, $3, 'CHARGED', $4)
-       ON CONFLICT ("order_id") DO UPDATE
-         SET "saga_id" = EXCLUDED."saga_id", "amount" = EXCLUDED."amount", "status" = 'CHARGED',
-             "idempotency_key" = EXCLUDED."idempotency_key", "updated_at" = now()
-         WHERE "demo_payments"."idempotency_key" = EXCLUDED."idempotency_key" OR "demo_payments"."status" = 'REFUNDED'
-       RETURNING "id", "amount"`,
-      [input.orderId, ctx.sagaId, input.totalAmount, ctx.idempotencyKey],
+    const charge = await ctx.http.post<{ paymentId: string; amount: number }>(
+      `${await this.link.baseUrl(ctx.signal)}/api/demo/payment-service/charges`,
+      { orderId: input.orderId, sagaId: ctx.sagaId, amount: input.totalAmount },
+      { headers: { authorization: `Bearer ${this.link.token}` } },
     );
-    if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" is already charged by another saga.`);
-    return { paymentId: rows[0].id, amount: Number(rows[0].amount) };
+    return { paymentId: charge.paymentId, amount: charge.amount };
   }
 
+  /** Refunds the charge made under this step's key, whether or not its answer ever came back. */
   async compensate(input: OrderInput, _output: PaymentResult | undefined, ctx: StepContext): Promise<void> {
     await this.simulator.beforeCompensate(input, ctx);
-    await this.db.query(
-      `UPDATE "demo_payments" SET "status" = 'REFUNDED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CHARGED'`,
-      [ctx.idempotencyKey],
+    await ctx.http.post(
+      `${await this.link.baseUrl(ctx.signal)}/api/demo/payment-service/refunds`,
+      { chargeKey: ctx.idempotencyKey },
+      { headers: { authorization: `Bearer ${this.link.token}` } },
     );
   }
 }

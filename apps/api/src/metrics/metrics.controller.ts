@@ -1,12 +1,16 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SagaMetricsService } from './saga-metrics.service.js';
+import { SagaMetrics } from '@nest-saga/saga';
 
-/** Served at `/metrics` (outside `/api`), where Prometheus looks by default. */
+/**
+ * Served at `/metrics` (outside `/api`), where Prometheus looks by default. The metrics are the
+ * library's (`SagaModule.forRoot({ metrics: true })`), in the module's own registry with the
+ * process metrics.
+ */
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: SagaMetricsService) {}
+  constructor(private readonly metrics: SagaMetrics) {}
 
   @Get()
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format); needs no token.' })

@@ -4,7 +4,7 @@ import type { DeadlinePolicy } from '@nest-saga/contracts';
 import { DEADLINE_POLICIES } from '@nest-saga/contracts';
 import { SagaConfigurationError } from './errors/saga.errors.js';
 import type { ResolvedRetryPolicy } from './interfaces/retry-policy.interface.js';
-import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
+import type { SagaMetricsRegistry, SagaModuleOptions } from './interfaces/saga-options.interface.js';
 import { resolveRetryPolicy, validateTimeout } from './engine/retry-policy.js';
 
 export interface ResolvedSagaOptions {
@@ -22,6 +22,8 @@ export interface ResolvedSagaOptions {
   instanceId: string;
   disableWorker: boolean;
   disableStuckDetector: boolean;
+  /** Off (false), or where the metrics go: a registry of the host's, or a new one (with the default metrics). */
+  metrics: false | { registry: SagaMetricsRegistry | null; defaultMetrics: boolean };
 }
 
 /** Applies defaults and validates eagerly, so a wrong option stops the bootstrap with a clear message. */
@@ -36,6 +38,13 @@ export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSag
   // Stored in owner_id varchar(200) and compared on every fenced write.
   if (options.instanceId !== undefined && !(typeof options.instanceId === 'string' && options.instanceId.trim() !== '' && options.instanceId.length <= 200)) {
     throw new SagaConfigurationError(`${where}: instanceId must be a non-empty string of at most 200 characters (got ${JSON.stringify(options.instanceId)?.slice(0, 60)}).`);
+  }
+  const metrics = options.metrics;
+  if (metrics !== undefined && typeof metrics !== 'boolean' && (typeof metrics !== 'object' || metrics === null)) {
+    throw new SagaConfigurationError(`${where}: metrics must be true, false or { registry?, defaultMetrics? } (got ${JSON.stringify(metrics)}).`);
+  }
+  if (typeof metrics === 'object' && metrics.registry !== undefined && typeof metrics.registry?.metrics !== 'function') {
+    throw new SagaConfigurationError(`${where}: metrics.registry must be a prom-client Registry (new Registry() from 'prom-client').`);
   }
   if (options.deadlinePolicy && !DEADLINE_POLICIES.includes(options.deadlinePolicy)) {
     throw new SagaConfigurationError(`${where}: deadlinePolicy must be one of ${DEADLINE_POLICIES.join(', ')} (got ${options.deadlinePolicy}).`);
@@ -55,5 +64,10 @@ export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSag
     instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     disableWorker: options.disableWorker ?? false,
     disableStuckDetector: options.disableStuckDetector ?? false,
+    metrics: !metrics
+      ? false
+      : metrics === true
+        ? { registry: null, defaultMetrics: true }
+        : { registry: metrics.registry ?? null, defaultMetrics: metrics.defaultMetrics ?? metrics.registry === undefined },
   };
 }

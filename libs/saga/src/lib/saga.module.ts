@@ -15,7 +15,11 @@ import { SagaService } from './services/saga.service.js';
 import { SAGA_STORE } from './saga.constants.js';
 import { SagaConfigurableModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
 import { resolveSagaOptions } from './saga-options.js';
-import { SAGA_RESOLVED_OPTIONS } from './saga.tokens.js';
+import { SAGA_PROM_CLIENT, SAGA_RESOLVED_OPTIONS } from './saga.tokens.js';
+import { SagaMetrics } from './metrics/saga-metrics.js';
+import { loadPromClient } from './metrics/prom-client.loader.js';
+import { SagaHttpClient } from './http/saga-http.client.js';
+import type { ResolvedSagaOptions } from './saga-options.js';
 
 const providers: Provider[] = [
   {
@@ -53,6 +57,14 @@ const providers: Provider[] = [
   SagaOrchestrator,
   SagaStuckDetector,
   SagaService,
+  {
+    // Only with metrics on: prom-client is an optional peer, missing from apps that do not use it.
+    provide: SAGA_PROM_CLIENT,
+    inject: [SAGA_RESOLVED_OPTIONS],
+    useFactory: (options: ResolvedSagaOptions) => (options.metrics ? loadPromClient() : null),
+  },
+  SagaMetrics,
+  { provide: SagaHttpClient, useFactory: () => new SagaHttpClient() },
 ];
 
 /**
@@ -62,7 +74,7 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore],
+  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore, SagaMetrics, SagaHttpClient],
 })
 export class SagaModule extends SagaConfigurableModule {
   static forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

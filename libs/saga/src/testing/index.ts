@@ -9,6 +9,8 @@ import { SagaModule } from '../lib/saga.module.js';
 import { InMemorySagaStore } from '../lib/persistence/in-memory-saga.store.js';
 import type { SagaModuleOptions } from '../lib/interfaces/saga-options.interface.js';
 import type { SagaStepHandler, StepContext } from '../lib/interfaces/step.interface.js';
+import { createStepContext } from '../lib/engine/step-context.js';
+import { context as otelContext } from '@opentelemetry/api';
 
 export { InMemorySagaStore };
 
@@ -40,7 +42,10 @@ export async function createSagaTestingModule(
   return { module, store, close: () => app.close() };
 }
 
-/** Calls one step's `execute` (and `compensate`) with a context like the engine's. */
+/**
+ * Calls one step's `execute` (and `compensate`) with a context like the engine's. `ctx.http` is a
+ * real `SagaHttpClient` bound to the context (point the step at a test server), unless `http` is given.
+ */
 export class StepTestRunner<TInput, TOutput> {
   private readonly controller = new AbortController();
 
@@ -52,7 +57,7 @@ export class StepTestRunner<TInput, TOutput> {
   private ctx(phase: StepContext['phase']): StepContext {
     const sagaId = this.context.sagaId ?? '00000000-0000-4000-8000-000000000000';
     const stepName = this.context.stepName ?? 'step';
-    return {
+    const fields = {
       sagaId,
       sagaName: this.context.sagaName ?? 'saga',
       stepName,
@@ -63,6 +68,7 @@ export class StepTestRunner<TInput, TOutput> {
       signal: this.controller.signal,
       phase,
     };
+    return this.context.http ? { ...fields, http: this.context.http } : createStepContext(fields, otelContext.active());
   }
 
   execute(input: TInput): Promise<TOutput> {

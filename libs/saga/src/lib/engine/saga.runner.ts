@@ -13,7 +13,9 @@ import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import type { NewSagaEvent, SagaRecord, SagaRequest, StepState } from '../persistence/saga.records.js';
 import type { Checkpoint, CheckpointResult, SagaStore } from '../persistence/saga.store.js';
+import { SagaRunTrace } from '../tracing/saga-tracing.js';
 import { retryDelayMs } from './retry-policy.js';
+import { createStepContext } from './step-context.js';
 import { AttemptAbort, runAttempt, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
@@ -50,6 +52,8 @@ export class SagaRunner {
   private unstoredOutputs = new Map<number, AttemptOutcome>();
   /** The store refused the last checkpoint and the state was read back: plan again before acting. */
   private reloaded = false;
+  /** The span of this run of the saga on this instance, in the trace stored with the saga. */
+  private readonly trace: SagaRunTrace;
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
   readonly done: Promise<void>;
 
@@ -64,6 +68,7 @@ export class SagaRunner {
       this.prepared = { kind: 'execute', index: 0, attempt: rec.steps[0].attempts };
     }
     if (rec.request) this.onRequest(rec.request);
+    this.trace = new SagaRunTrace(rec, deps.options.instanceId, options.previousOwner ?? null);
     this.done = this.run(options.previousOwner ?? null, options.restart ?? false);
   }
 
@@ -135,6 +140,7 @@ export class SagaRunner {
     } catch (error) {
       this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
     } finally {
+      this.trace.end(this.rec.status, this.lost ? 'lease_lost' : SETTLED.includes(this.rec.status) ? 'settled' : 'released', this.rec.error);
       for (const resolve of this.appliedWaiters.values()) resolve(false);
       this.appliedWaiters.clear();
     }
@@ -321,7 +327,8 @@ export class SagaRunner {
         Math.max(0, left),
       );
     }
-    const ctx: StepContext = {
+    const attemptTrace = this.trace.startAttempt(kind, step.name, attempt);
+    const ctx: StepContext = createStepContext({
       sagaId: rec.id,
       sagaName: rec.name,
       stepName: step.name,
@@ -331,15 +338,16 @@ export class SagaRunner {
       signal: controller.signal,
       outputs: this.outputsBefore(kind === 'execute' ? index : rec.steps.length),
       phase: kind,
-    };
+    }, attemptTrace.context);
     const timeoutMs = kind === 'execute' ? stepDef.timeoutMs : stepDef.compensationTimeoutMs;
     const outcome = await runAttempt(
-      () => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx)),
+      () => attemptTrace.run(() => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx))),
       timeoutMs,
       controller,
       () => `${kind === 'execute' ? 'Step' : 'Compensation of step'} "${step.name}" did not finish within ${timeoutMs} ms (attempt ${attempt}).`,
     );
     clearTimeout(deadlineTimer);
+    attemptTrace.end(outcome);
     this.inFlight = null;
     this.prepared = null;
     if (this.lost || (!outcome.ok && (outcome.abortReason === 'SHUTDOWN' || outcome.abortReason === 'LEASE_LOST'))) return;
@@ -543,6 +551,7 @@ export class SagaRunner {
   // ---- writes ---------------------------------------------------------------------------------
 
   private record(event: NewSagaEvent): void {
+    this.trace.event(event);
     this.events.push(event);
     this.dirty = true;
   }

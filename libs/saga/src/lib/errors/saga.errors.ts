@@ -133,7 +133,7 @@ export class RequestScopedStepError extends SagaConfigurationError {
 
 /** Throw from `execute` or `compensate` to fail the attempt with no retry. */
 export class NonRetryableStepError extends Error {
-  readonly code = 'NON_RETRYABLE';
+  readonly code: string = 'NON_RETRYABLE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'NonRetryableStepError';

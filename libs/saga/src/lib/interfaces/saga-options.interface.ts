@@ -43,6 +43,30 @@ export interface SagaOptions {
   version?: number;
 }
 
+/**
+ * A prom-client `Registry` (described by the members the library uses, so that apps without
+ * prom-client compile against these types).
+ */
+export interface SagaMetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+  registerMetric(metric: any): void;
+}
+
+/** Options of the `metrics` option of `SagaModule.forRoot`. */
+export interface SagaMetricsOptions {
+  /**
+   * The prom-client registry to register the saga metrics in, when the app serves a registry of its
+   * own. @default a new registry of the module's own (serve it through `SagaMetrics`)
+   */
+  registry?: SagaMetricsRegistry;
+  /**
+   * Also collect prom-client's default process metrics (CPU, memory, event loop) in that registry.
+   * @default true with the module's own registry, false with yours (collect them where you made it)
+   */
+  defaultMetrics?: boolean;
+}
+
 /** Options of `SagaModule.forRoot` / `forRootAsync`. */
 export interface SagaModuleOptions {
   /** Retry policy of steps that set none. @default { maxAttempts: 3, initialDelayMs: 100, backoffCoefficient: 2, maxDelayMs: 30000, jitter: 0.2 } */
@@ -93,4 +117,11 @@ export interface SagaModuleOptions {
   disableWorker?: boolean;
   /** Do not register the stuck-saga detector. @default false */
   disableStuckDetector?: boolean;
+  /**
+   * Prometheus metrics (see `SagaMetrics`): `true`, or where to register them. Needs the optional
+   * peer `prom-client` (loaded only when this is on); without it the bootstrap fails with
+   * `SagaMetricsUnavailableError` (`SAGA_METRICS_UNAVAILABLE`).
+   * @default false
+   */
+  metrics?: boolean | SagaMetricsOptions;
 }

@@ -1,4 +1,5 @@
 /** What a step class implements and what it receives while it runs. */
+import type { SagaHttpClient } from '../http/saga-http.client.js';
 
 /** Context passed to every `execute` and `compensate` call. */
 export interface StepContext {
@@ -23,6 +24,13 @@ export interface StepContext {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** `execute` or `compensate`. */
   readonly phase: 'execute' | 'compensate';
+  /**
+   * HTTP client for calls to other services from this attempt (a `SagaHttpClient` on `fetch`):
+   * sends `Idempotency-Key: <idempotencyKey>` (`<idempotencyKey>:compensate` in `compensate`) and
+   * the attempt's `traceparent`, is aborted with `signal`, and fails so the engine retries what is
+   * worth retrying (no answer, 5xx, 408, 429) and not the rest (other 4xx: `NonRetryableStepError`).
+   */
+  readonly http: SagaHttpClient;
 }
 
 /**

@@ -76,6 +76,7 @@ export class InMemorySagaStore extends SagaStore {
       request: null,
       error: null,
       steps: clone(saga.steps),
+      traceContext: saga.traceContext ?? null,
       createdAt,
       updatedAt: now,
       finishedAt: null,

@@ -3,6 +3,7 @@
  * nothing outside persistence/ knows how they are laid out.
  */
 import type { ErrorView, SagaEventType, SagaStatus, StepStatus, StuckReason } from '@nest-saga/contracts';
+import type { SagaTraceContext } from '../tracing/trace-context.js';
 
 export type CompensationStatus = 'PENDING' | 'RUNNING' | 'COMPENSATED' | 'FAILED' | 'SKIPPED' | 'RESOLVED';
 
@@ -68,6 +69,8 @@ export interface SagaRecord {
   finishedAt: Date | null;
   stuckSince: Date | null;
   stuckReason: StuckReason | null;
+  /** The trace the saga's spans belong to, stored at its start; null when no trace was active. */
+  traceContext?: SagaTraceContext | null;
 }
 
 export interface NewSagaEvent {

@@ -4,6 +4,7 @@
  * lease can never overwrite newer state. Times compared across instances use the store's clock.
  */
 import type { SagaStats, SagaStatus, StuckReason } from '@nest-saga/contracts';
+import type { SagaTraceContext } from '../tracing/trace-context.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest, StepState, CompensationCause } from './saga.records.js';
 
 export interface NewSaga {
@@ -18,6 +19,8 @@ export interface NewSaga {
   /** Set: the caller owns the saga at once (fence 1). Unset: it waits for any instance to claim it. */
   ownerId: string | null;
   leaseMs: number;
+  /** The trace the saga's spans belong to (the context of the span that started it). */
+  traceContext?: SagaTraceContext | null;
 }
 
 /** Everything a running owner writes at a checkpoint. */

@@ -59,7 +59,7 @@ export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
 const COLUMNS = `id, name, definition_version, status, input, current_step, idempotency_key, owner_id,
   lease_expires_at, fence, next_run_at, deadline_at, deadline_handled_at, compensation_cause,
-  pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason`;
+  pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason, trace_context`;
 
 /**
  * Appends the events of a JSON array (`events`, an SQL expression) for each row of `from`, in the
@@ -115,6 +115,7 @@ export function toSagaRecord(row: any): SagaRecord {
     finishedAt: row.finished_at,
     stuckSince: row.stuck_since,
     stuckReason: row.stuck_reason,
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -226,21 +227,23 @@ export class TypeOrmSagaStore extends SagaStore {
       lease_ms: saga.leaseMs,
       deadline_ms: saga.deadlineMs,
       steps: saga.steps,
+      trace_context: saga.traceContext ?? null,
       events: JSON.parse(eventsJson(events)),
     }));
     const { rows: inserted } = await this.sql.query(
       `WITH b AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(n int, id uuid, name varchar, version int, status varchar, input jsonb,
-           idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb, events jsonb)
+           idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb,
+           trace_context jsonb, events jsonb)
        ), ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps)
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context)
          SELECT b.id, b.name, b.version, b.status, b.input, 0, b.idempotency_key, b.owner,
            CASE WHEN b.owner IS NULL THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
            CASE WHEN b.owner IS NULL THEN 0 ELSE 1 END,
            CASE WHEN b.owner IS NULL THEN now() ELSE now() + ${ms('b.lease_ms')} END,
            CASE WHEN b.deadline_ms IS NULL THEN NULL ELSE now() + ${ms('b.deadline_ms')} END,
-           b.steps
+           b.steps, b.trace_context
          FROM b ORDER BY b.n
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
@@ -270,13 +273,13 @@ export class TypeOrmSagaStore extends SagaStore {
     const { rows } = await this.sql.query(
       `WITH ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps)
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context)
          VALUES ($1, $2, $3, $4, $5::jsonb, 0, $6, $7,
            CASE WHEN $7::varchar IS NULL THEN NULL ELSE now() + ${ms('$8')} END,
            CASE WHEN $7::varchar IS NULL THEN 0 ELSE 1 END,
            CASE WHEN $7::varchar IS NULL THEN now() ELSE now() + ${ms('$8')} END,
            CASE WHEN $9::double precision IS NULL THEN NULL ELSE now() + ${ms('$9')} END,
-           $10::jsonb)
+           $10::jsonb, $12::jsonb)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
        ), ev AS (
@@ -295,6 +298,7 @@ export class TypeOrmSagaStore extends SagaStore {
         saga.deadlineMs,
         JSON.stringify(saga.steps),
         eventsJson(events),
+        saga.traceContext ? JSON.stringify(saga.traceContext) : null,
       ],
     );
     if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };

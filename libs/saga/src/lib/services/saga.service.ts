@@ -26,7 +26,9 @@ import {
 } from '../errors/saga.errors.js';
 import type { SagaActionOptions, SagaHandle, SagaLifecycleEvent, SagaListQuery, StartSagaOptions } from '../interfaces/saga-service.interface.js';
 import type { SagaRequest, SagaRequestAction } from '../persistence/saga.records.js';
-import { SagaStore } from '../persistence/saga.store.js';
+import { SagaStore, type NewSaga } from '../persistence/saga.store.js';
+import type { NewSagaEvent } from '../persistence/saga.records.js';
+import { SagaStartTrace } from '../tracing/saga-tracing.js';
 import { SAGA_STORE } from '../saga.constants.js';
 import type { SagaDefinition } from '../saga-definition.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
@@ -89,7 +91,7 @@ export class SagaService {
     }
     let inserted: Awaited<ReturnType<SagaStore['insert']>>;
     try {
-      inserted = await this.store.insert(
+      inserted = await this.insertTraced(
         {
           id: randomUUID(),
           name: def.name,
@@ -121,6 +123,22 @@ export class SagaService {
       else this.orchestrator.nudge();
     }
     return { sagaId: rec.id, created, result: (opts) => this.waitForSettled(rec.id, opts?.timeoutMs) };
+  }
+
+  /**
+   * Inserts under a span of its own (child of the caller's active span, if any) whose context is
+   * stored with the saga: every span of the saga, on any instance, descends from it.
+   */
+  private async insertTraced(saga: NewSaga, events: NewSagaEvent[]): ReturnType<SagaStore['insert']> {
+    const span = new SagaStartTrace(saga.name);
+    try {
+      const inserted = await this.store.insert({ ...saga, traceContext: span.stored }, events);
+      span.end({ sagaId: inserted.saga.id, created: inserted.created });
+      return inserted;
+    } catch (error) {
+      span.end({ error });
+      throw error;
+    }
   }
 
   /** Detail of one saga, with steps and history. Throws `SagaNotFoundError`. */

@@ -88,4 +88,8 @@ export class SagaInstanceEntity {
 
   @Column({ name: 'stuck_reason', type: 'varchar', length: 40, nullable: true })
   stuckReason: string | null;
+
+  /** W3C trace context (`{ traceparent, tracestate? }`) of the span that started the saga. */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
+  traceContext: unknown;
 }

@@ -75,6 +75,8 @@ export class SagaRunTrace {
   private readonly span: Span;
   private readonly parent: Context;
   private readonly base: Attributes;
+  /** Used for every attempt when this run is not recorded (no SDK, or sampled out): no span per attempt. */
+  private readonly unrecorded: SagaAttemptTrace | null;
 
   constructor(rec: Pick<SagaRecord, 'id' | 'name'> & { traceContext?: SagaTraceContext | null }, instanceId: string, previousOwner: string | null) {
     this.base = { [A.SAGA_ID]: rec.id, [A.SAGA_NAME]: rec.name };
@@ -84,6 +86,8 @@ export class SagaRunTrace {
       storedContext(rec.traceContext),
     );
     this.parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    // Children of an unrecorded span are unrecorded too; their context would carry the same ids.
+    this.unrecorded = this.span.isRecording() ? null : new SagaAttemptTrace(null, this.parent);
   }
 
   /** History events become span events, so a trace reads like the saga's timeline. */
@@ -97,6 +101,7 @@ export class SagaRunTrace {
   }
 
   startAttempt(phase: 'execute' | 'compensate', step: string, attempt: number): SagaAttemptTrace {
+    if (this.unrecorded) return this.unrecorded;
     return new SagaAttemptTrace(
       tracer().startSpan(
         `saga.${phase === 'execute' ? 'step' : 'compensate'} ${step}`,
@@ -117,15 +122,21 @@ export class SagaAttemptTrace {
   /** The context user code runs in: the attempt's span is the active one. */
   readonly context: Context;
 
-  constructor(private readonly span: Span) {
-    this.context = trace.setSpan(ROOT_CONTEXT, span);
+  /** `span` null: an attempt of an unrecorded run, which runs in the run's context and records nothing. */
+  constructor(
+    private readonly span: Span | null,
+    runContext?: Context,
+  ) {
+    this.context = span ? trace.setSpan(ROOT_CONTEXT, span) : runContext!;
   }
 
   run<T>(fn: () => T): T {
+    // Also unrecorded: a sampled-out parent keeps the host's instrumented calls out of new traces.
     return context.with(this.context, fn);
   }
 
   end(outcome: AttemptOutcome): void {
+    if (!this.span) return;
     if (outcome.ok) {
       this.span.setAttribute(A.OUTCOME, 'succeeded');
     } else {

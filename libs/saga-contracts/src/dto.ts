@@ -157,6 +157,16 @@ export const SAGA_ERROR_CODES = {
   STEP_OUTPUT_UNSTORABLE: 'STEP_OUTPUT_UNSTORABLE',
   /** The store refused a value for good (PostgreSQL data exception); writing it again cannot succeed. */
   DATA_UNSTORABLE: 'DATA_UNSTORABLE',
+  /** A composed saga's name is empty, too long, or that of a registered saga. */
+  PLAN_NAME_INVALID: 'PLAN_NAME_INVALID',
+  /** A composed saga lists no steps. */
+  PLAN_EMPTY: 'PLAN_EMPTY',
+  /** A composed saga lists a step that is not registered. */
+  PLAN_STEP_NOT_REGISTERED: 'PLAN_STEP_NOT_REGISTERED',
+  /** A composed saga lists a step twice. */
+  PLAN_STEP_DUPLICATE: 'PLAN_STEP_DUPLICATE',
+  /** A step's `requires` are not earlier in the plan (a composed saga at start, a decorated one at bootstrap). */
+  PLAN_REQUIREMENT_MISSING: 'PLAN_REQUIREMENT_MISSING',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

@@ -29,6 +29,8 @@ export type { SagaEventType } from './events.js';
 export { SAGA_ERROR_CODES } from './dto.js';
 export { findUnstorableText, replaceUnstorableText, MAX_JSON_DEPTH } from './storable-text.js';
 export type { UnstorableText, UnstorableReason, FindUnstorableTextOptions } from './storable-text.js';
+export { findPlanProblems, MAX_SAGA_NAME_LENGTH } from './plans.js';
+export type { PlanStepRequest, PlanCatalogEntry, PlanProblem, PlanProblemCode, FindPlanProblemsOptions } from './plans.js';
 export type {
   ErrorView,
   SagaSummary,

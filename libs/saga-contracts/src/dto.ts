@@ -1,5 +1,6 @@
 /** Shapes of the admin API's JSON, shared by the server and the dashboard. Dates are ISO strings. */
 import type { SagaEventType } from './events.js';
+import type { PlanStepRequest } from './plans.js';
 import type { DeadlinePolicy, SagaStatus, StepFailurePolicy, StepStatus, StuckReason } from './statuses.js';
 
 export interface ErrorView {
@@ -80,6 +81,13 @@ export interface SagaDetail extends SagaSummary {
   compensationCause: string | null;
   /** An operator request the owner has not applied yet. */
   pendingRequest: { action: string; actor: string | null; reason: string | null; at: string } | null;
+  /** Version of the definition the saga started on (1 for composed sagas unless they set one). */
+  definitionVersion: number;
+  /**
+   * What the saga runs, fixed when it started: a deployment that changes its definition does not
+   * change it. Null only for a saga stored before plans whose steps this instance does not have.
+   */
+  plan: SagaPlanView | null;
 }
 
 export interface SagaPage<T = SagaSummary> {
@@ -97,6 +105,8 @@ export interface RetryPolicyView {
 
 export interface StepDefinitionView {
   name: string;
+  /** Steps whose outputs this step reads (`@SagaStep(name, { requires })`): they must come earlier. */
+  requires: string[];
   hasCompensation: boolean;
   timeoutMs: number;
   retry: RetryPolicyView;
@@ -113,6 +123,48 @@ export interface SagaDefinitionView {
   steps: StepDefinitionView[];
 }
 
+/** How many sagas of one definition version are not finished (neither COMPLETED, COMPENSATED nor CANCELLED). */
+export interface SagaVersionCount {
+  version: number;
+  running: number;
+}
+
+/** A registered saga with the versions its unfinished sagas run (`GET /api/saga-definitions`). */
+export interface SagaDefinitionCensus extends SagaDefinitionView {
+  /** Newest first; the registered version is always listed, older ones while sagas still run on them. */
+  versions: SagaVersionCount[];
+}
+
+/** One step of a saga's plan, with the policies it runs under, fixed at start. */
+export interface SagaPlanStepView {
+  /** Registered step name. */
+  step: string;
+  /** `ctx.params` of the step; `{}` when none were given. */
+  params: Record<string, unknown>;
+  timeoutMs: number;
+  retry: RetryPolicyView;
+  compensationTimeoutMs: number;
+  compensationRetry: RetryPolicyView;
+  onFailure: StepFailurePolicy;
+}
+
+/**
+ * Where a plan comes from: a registered definition, a composition given at start, or (`legacy`)
+ * derived when read, for a saga stored before plans existed.
+ */
+export type SagaPlanOrigin = 'definition' | 'composed' | 'legacy';
+
+/** What a saga runs, stored with it when it starts. */
+export interface SagaPlanView {
+  /** The saga (definition or composition) name. */
+  name: string;
+  version: number;
+  origin: SagaPlanOrigin;
+  timeoutMs: number | null;
+  deadlinePolicy: DeadlinePolicy;
+  steps: SagaPlanStepView[];
+}
+
 export interface SagaStats {
   total: number;
   byStatus: Record<SagaStatus, number>;
@@ -125,14 +177,17 @@ export interface ApiErrorBody {
   statusCode: number;
   code: string;
   message: string;
-  /** The request field at fault, for 400s. */
+  /** The request field at fault: for 400s, and for a 404 about a step a composition named (`steps[1].step`). */
   field?: string;
 }
 
 export interface StartSagaRequest {
+  /** A registered saga's name; with `steps`, the name of the saga composed from them. */
   name: string;
   input: unknown;
   idempotencyKey?: string;
+  /** Compose the saga from registered steps, in this order, instead of starting a registered one. */
+  steps?: PlanStepRequest[];
 }
 
 export interface ActionRequest {

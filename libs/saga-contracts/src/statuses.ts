@@ -65,5 +65,7 @@ export const STUCK_REASONS = [
   'PAUSED_TOO_LONG',
   'DEADLINE_PASSED',
   'NO_PROGRESS',
+  /** Its plan names a step this instance does not have: it waits for an instance that has it. */
+  'STEP_NOT_REGISTERED',
 ] as const;
 export type StuckReason = (typeof STUCK_REASONS)[number];

@@ -13,6 +13,10 @@ export type { SagaStepHandler, StepContext } from './lib/interfaces/step.interfa
 export type { RetryPolicy } from './lib/interfaces/retry-policy.interface.js';
 export type { SagaModuleOptions, SagaOptions, SagaStepOptions, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
 export type { SagaHandle, StartSagaOptions, SagaActionOptions, SagaListQuery, SagaLifecycleEvent } from './lib/interfaces/saga-service.interface.js';
+export type { SagaComposition, SagaCompositionOptions } from './lib/interfaces/saga-plan.interface.js';
+export type { PlanStepRequest, SagaPlanView, SagaPlanStepView, SagaDefinitionCensus } from '@nest-saga/contracts';
+export { SagaPlanBuilder } from './lib/services/saga-plan.builder.js';
+export type { SagaCompositionRunner } from './lib/services/saga-plan.builder.js';
 export {
   SagaError,
   SagaNotFoundError,
@@ -31,6 +35,12 @@ export {
   InvalidStepClassError,
   RequestScopedStepError,
   NonRetryableStepError,
+  SagaPlanError,
+  InvalidPlanNameError,
+  EmptyPlanError,
+  PlanStepNotRegisteredError,
+  DuplicatePlanStepError,
+  MissingStepRequirementError,
 } from './lib/errors/saga.errors.js';
 export { SagaExceptionFilter, SAGA_ERROR_HTTP_STATUS } from './lib/http/saga-exception.filter.js';
 export { SagaStore } from './lib/persistence/saga.store.js';

@@ -3,6 +3,7 @@ import type {
   SagaDefinitionView,
   SagaDetail,
   SagaEventView,
+  SagaPlanView,
   SagaStats,
   SagaStepView,
   SagaSummary,
@@ -83,6 +84,30 @@ export function makeDetail(overrides: Partial<SagaDetail> = {}, steps: Partial<R
     nextRunAt: null,
     compensationCause: null,
     pendingRequest: null,
+    definitionVersion: 1,
+    plan: makePlan(),
+    ...overrides,
+  };
+}
+
+/** The plan of a demo `order` saga (or of the given steps, with params by step name). */
+export function makePlan(overrides: Partial<SagaPlanView> = {}, steps: readonly string[] = ORDER_STEPS, params: Record<string, Record<string, unknown>> = {}): SagaPlanView {
+  const retry = { maxAttempts: 3, initialDelayMs: 100, backoffCoefficient: 2, maxDelayMs: 1_000, jitter: 0.2 };
+  return {
+    name: 'order',
+    version: 1,
+    origin: 'definition',
+    timeoutMs: 600_000,
+    deadlinePolicy: 'compensate',
+    steps: steps.map((step) => ({
+      step,
+      params: params[step] ?? {},
+      timeoutMs: 10_000,
+      retry,
+      compensationTimeoutMs: 10_000,
+      compensationRetry: retry,
+      onFailure: 'compensate',
+    })),
     ...overrides,
   };
 }
@@ -139,6 +164,7 @@ export function makeStepDefinition(name: string, overrides: Partial<StepDefiniti
   const retry = { maxAttempts: 3, initialDelayMs: 200, backoffCoefficient: 2, maxDelayMs: 5_000, jitter: 0.2 };
   return {
     name,
+    requires: [],
     hasCompensation: name !== 'check-inventory',
     timeoutMs: 5_000,
     retry,

@@ -65,6 +65,7 @@ export class StepTestRunner<TInput, TOutput> {
       attempt: this.context.attempt ?? 1,
       idempotencyKey: this.context.idempotencyKey ?? `${sagaId}:${stepName}`,
       outputs: this.context.outputs ?? {},
+      params: this.context.params ?? {},
       signal: this.controller.signal,
       phase,
     };

@@ -51,7 +51,7 @@ export async function prepareAttemptLog(databaseUrl: string): Promise<void> {
   await withClient(databaseUrl, (c) =>
     c.query(`CREATE TABLE IF NOT EXISTS test_attempts (
       id serial PRIMARY KEY, saga_id uuid NOT NULL, step varchar NOT NULL, phase varchar NOT NULL, attempt int NOT NULL,
-      instance varchar NOT NULL, idempotency_key varchar NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz)`),
+      instance varchar NOT NULL, idempotency_key varchar NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz, params jsonb)`),
   );
 }
 

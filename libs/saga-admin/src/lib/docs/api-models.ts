@@ -20,6 +20,9 @@ import {
   type SagaEventView,
   type SagaLeaseView,
   type SagaPage,
+  type SagaPlanOrigin,
+  type SagaPlanStepView,
+  type SagaPlanView,
   type SagaStats,
   type SagaStatus,
   type SagaStepView,
@@ -123,6 +126,13 @@ export class SagaDetailModel extends SagaSummaryModel implements SagaDetail {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRunAt: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'STEP_FAILED' }) compensationCause: string | null;
   @ApiProperty({ type: PendingRequestModel, nullable: true }) pendingRequest: SagaDetail['pendingRequest'];
+  @ApiProperty({ description: 'Version of the definition the saga started on.', example: 1 }) definitionVersion: number;
+  @ApiProperty({
+    type: () => SagaPlanModel,
+    nullable: true,
+    description: 'What the saga runs, fixed at its start (steps, params, policies). Null only for a saga stored before plans whose steps this app lacks.',
+  })
+  plan: SagaPlanView | null;
 }
 
 export class SagaPageModel implements SagaPage {
@@ -139,8 +149,29 @@ export class RetryPolicyModel implements RetryPolicyView {
   @ApiProperty() jitter: number;
 }
 
+export class SagaPlanStepModel implements SagaPlanStepView {
+  @ApiProperty({ example: 'process-payment' }) step: string;
+  @ApiProperty({ type: Object, description: "The step's ctx.params.", example: { surcharge: 4.9 } }) params: Record<string, unknown>;
+  @ApiProperty() timeoutMs: number;
+  @ApiProperty({ type: RetryPolicyModel }) retry: RetryPolicyView;
+  @ApiProperty() compensationTimeoutMs: number;
+  @ApiProperty({ type: RetryPolicyModel }) compensationRetry: RetryPolicyView;
+  @ApiProperty({ enum: STEP_FAILURE_POLICIES }) onFailure: StepFailurePolicy;
+}
+
+export class SagaPlanModel implements SagaPlanView {
+  @ApiProperty({ example: 'express-order' }) name: string;
+  @ApiProperty() version: number;
+  @ApiProperty({ enum: ['definition', 'composed', 'legacy'], description: '`legacy`: derived for a saga stored before plans.' }) origin: SagaPlanOrigin;
+  @ApiProperty({ type: Number, nullable: true }) timeoutMs: number | null;
+  @ApiProperty({ enum: DEADLINE_POLICIES }) deadlinePolicy: DeadlinePolicy;
+  @ApiProperty({ type: [SagaPlanStepModel] }) steps: SagaPlanStepView[];
+}
+
 export class StepDefinitionModel implements StepDefinitionView {
   @ApiProperty() name: string;
+  @ApiProperty({ type: [String], description: 'Steps whose outputs this step reads: they must come earlier in a plan.', example: ['reserve-inventory'] })
+  requires: string[];
   @ApiProperty() hasCompensation: boolean;
   @ApiProperty() timeoutMs: number;
   @ApiProperty({ type: RetryPolicyModel }) retry: RetryPolicyView;

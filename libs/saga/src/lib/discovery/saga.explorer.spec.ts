@@ -7,6 +7,7 @@ import {
   DuplicateSagaNameError,
   DuplicateStepNameError,
   InvalidStepClassError,
+  MissingStepRequirementError,
   RequestScopedStepError,
   SagaConfigurationError,
   StepNotRegisteredError,
@@ -48,6 +49,20 @@ class Undecorated {
 class BadRetry {
   execute() {
     return 1;
+  }
+}
+
+@SagaStep('ship', { requires: ['reserve'] })
+class Ship {
+  execute() {
+    return 3;
+  }
+}
+
+@SagaStep('self-reader', { requires: ['self-reader'] })
+class SelfReader {
+  execute() {
+    return 4;
   }
 }
 
@@ -110,5 +125,31 @@ describe('discovery of sagas and steps at bootstrap', () => {
     @Saga('order', { steps: [Reserve] })
     class Order extends SagaDefinition {}
     await expect(boot([{ provide: Reserve, useFactory: () => new Reserve() }, Order])).resolves.toBeUndefined();
+  });
+
+  it('rejects a saga whose step requires an output that no earlier step makes, and says how to order them', async () => {
+    @Saga('ship-first', { steps: [Ship, Reserve] })
+    class ShipFirst extends SagaDefinition {}
+    const err = await boot([Reserve, Ship, ShipFirst]).catch((e) => e);
+    expect(err).toBeInstanceOf(MissingStepRequirementError);
+    expect(err.code).toBe('PLAN_REQUIREMENT_MISSING');
+    expect(err.message).toContain('Step "ship" (steps[0]) of saga "ship-first" reads the output of "reserve", which is not earlier in the plan. Put "reserve" before "ship".');
+    expect(err.message).toContain("Reorder the steps of @Saga('ship-first') (ShipFirst)");
+
+    @Saga('ship-alone', { steps: [Ship] })
+    class ShipAlone extends SagaDefinition {}
+    await expect(boot([Reserve, Ship, ShipAlone])).rejects.toBeInstanceOf(MissingStepRequirementError);
+  });
+
+  it('accepts a saga that runs every step after the steps it requires', async () => {
+    @Saga('reserve-then-ship', { steps: [Reserve, Ship] })
+    class ReserveThenShip extends SagaDefinition {}
+    await expect(boot([Reserve, Ship, ReserveThenShip])).resolves.toBeUndefined();
+  });
+
+  it('rejects a step whose requires are not the names of other steps', async () => {
+    const err = await boot([SelfReader]).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidStepClassError);
+    expect(err.message).toContain("requires: ['reserve-inventory']");
   });
 });

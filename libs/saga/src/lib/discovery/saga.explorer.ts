@@ -13,7 +13,8 @@ import {
   StepNotRegisteredError,
 } from '../errors/saga.errors.js';
 import { resolveRetryPolicy, validateTimeout } from '../engine/retry-policy.js';
-import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES } from '@nest-saga/contracts';
+import { planError } from '../engine/saga-plan.js';
+import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { SagaMetadataAccessor } from './saga-metadata.accessor.js';
@@ -81,6 +82,16 @@ export class SagaExplorer implements OnModuleInit {
         }
         seen.add(s.name);
       }
+      // A step reading an output no earlier step makes would fail at run time, every attempt.
+      const requirement = findPlanProblems({ name: meta.name, steps: steps.map((st) => ({ step: st.name })) }, steps).find(
+        (p) => p.code === 'PLAN_REQUIREMENT_MISSING',
+      );
+      if (requirement) {
+        throw planError(
+          { ...requirement, message: `${requirement.message} Reorder the steps of @Saga('${meta.name}') (${type.name}), or add "${requirement.missing}" to them.` },
+          meta.name,
+        );
+      }
       this.registry.addSaga(
         {
           name: meta.name,
@@ -119,6 +130,14 @@ export class SagaExplorer implements OnModuleInit {
     if (meta.onFailure && !STEP_FAILURE_POLICIES.includes(meta.onFailure)) {
       throw new InvalidStepClassError(meta.name, className, `has onFailure "${meta.onFailure}"; use one of ${STEP_FAILURE_POLICIES.join(', ')}.`);
     }
+    const requires: unknown = meta.requires ?? [];
+    if (!Array.isArray(requires) || requires.some((r) => typeof r !== 'string' || !r || r === meta.name)) {
+      throw new InvalidStepClassError(
+        meta.name,
+        className,
+        `has requires ${JSON.stringify(requires)}; give the names of the other steps whose outputs it reads, e.g. requires: ['reserve-inventory'].`,
+      );
+    }
     const retry = resolveRetryPolicy(where, this.options.defaultRetry, meta.retry);
     const timeoutMs = meta.timeoutMs ?? this.options.defaultStepTimeoutMs;
     return {
@@ -131,6 +150,7 @@ export class SagaExplorer implements OnModuleInit {
       compensationTimeoutMs: meta.compensationTimeoutMs ?? timeoutMs,
       compensationRetry: meta.compensationRetry ? resolveRetryPolicy(`${where} compensation`, retry, meta.compensationRetry) : retry,
       onFailure: meta.onFailure ?? 'compensate',
+      requires: [...new Set(requires as string[])],
     };
   }
 }

@@ -16,9 +16,10 @@ import { SagaStore } from '../persistence/saga.store.js';
 import { SAGA_STORE } from '../saga.constants.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
+import { bindPlan } from './saga-plan.js';
 import { SagaRunner } from './saga.runner.js';
 
-/** How long a saga this instance cannot run (unknown name, other steps) waits before any instance claims it again. */
+/** How long a saga this instance cannot run (its plan names a step it lacks) waits before any instance claims it again. */
 const UNRUNNABLE_RETRY_MS = 60_000;
 /**
  * How long the bootstrap waits for the sagas of an earlier process with this id to be taken back.
@@ -83,15 +84,13 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   /** Runs a saga this instance has just claimed or created. */
   adopt(saga: SagaRecord, options: { previousOwner?: string | null; freshlyStarted?: boolean; restart?: boolean } = {}): SagaRunner | null {
     if (this.runners.has(saga.id)) return this.runners.get(saga.id)!;
-    const def = this.registry.find(saga.name);
-    if (!def) {
-      this.logger.error(`Saga "${saga.name}" (id=${saga.id}) is not registered in this instance; releasing it for an instance that knows it`);
-      this.putBack(saga);
-      return null;
-    }
-    if (def.steps.length !== saga.steps.length || def.steps.some((s, i) => s.name !== saga.steps[i].name)) {
-      this.logger.error(
-        `Saga "${saga.name}" (id=${saga.id}) was started with steps [${saga.steps.map((s) => s.name).join(', ')}] (version ${saga.version}) but this instance defines [${def.steps.map((s) => s.name).join(', ')}] (version ${def.version}); it is left untouched`,
+    // The saga runs by its own plan, whatever this instance's definition of its name says now.
+    const bound = bindPlan(saga, this.registry, { timeoutMs: this.options.defaultSagaTimeoutMs, deadlinePolicy: this.options.deadlinePolicy });
+    if (!bound.ok) {
+      this.logger.warn(
+        bound.missing.length
+          ? `Saga "${saga.name}" (id=${saga.id}, version ${saga.version}) needs step(s) ${bound.missing.map((n) => `"${n}"`).join(', ')}, which this instance does not register; it is left for an instance that has them (register those @SagaStep providers here, or run such an instance)`
+          : `Saga "${saga.name}" (id=${saga.id}) has stored steps that differ from its stored plan; it is left untouched`,
       );
       this.putBack(saga);
       return null;
@@ -99,7 +98,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     const runner = new SagaRunner(
       { store: this.store, options: this.options, logger: new Logger(`Saga:${saga.name}`), emit: (e) => this.events$.next(e) },
       saga,
-      def,
+      bound.plan,
       options,
     );
     this.runners.set(saga.id, runner);
@@ -112,7 +111,11 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     return runner;
   }
 
-  /** Gives back a saga this instance cannot run, and leaves it alone for a while (no claim loop). */
+  /**
+   * Gives back a saga this instance cannot run, without using an attempt, and leaves it alone for a
+   * while (no claim loop). An instance that can run it takes it then, or at once when its stuck
+   * detector finds it reported `STEP_NOT_REGISTERED`.
+   */
   private putBack(saga: SagaRecord): void {
     void this.store.releaseAll(this.options.instanceId, [{ sagaId: saga.id, fence: saga.fence }], UNRUNNABLE_RETRY_MS).catch(() => undefined);
   }

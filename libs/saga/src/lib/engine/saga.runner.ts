@@ -7,7 +7,6 @@
 import type { ErrorView, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES, canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
 import type { Logger } from '@nestjs/common';
-import type { RegisteredSaga, RegisteredStep } from '../discovery/saga.registry.js';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
@@ -16,6 +15,7 @@ import type { Checkpoint, CheckpointResult, SagaStore } from '../persistence/sag
 import { SagaRunTrace } from '../tracing/saga-tracing.js';
 import { retryDelayMs } from './retry-policy.js';
 import { createStepContext } from './step-context.js';
+import type { ExecutablePlan } from './saga-plan.js';
 import { AttemptAbort, runAttempt, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
@@ -60,7 +60,8 @@ export class SagaRunner {
   constructor(
     private readonly deps: SagaRunnerDeps,
     private readonly rec: SagaRecord,
-    private readonly def: RegisteredSaga,
+    /** The saga's own plan (stored at its start), bound to this instance's handlers. */
+    private readonly def: ExecutablePlan,
     options: { previousOwner?: string | null; freshlyStarted?: boolean; restart?: boolean } = {},
   ) {
     this.deadlineHandled = rec.deadlineHandledAt !== null;
@@ -337,6 +338,7 @@ export class SagaRunner {
       idempotencyKey: `${rec.id}:${step.name}`,
       signal: controller.signal,
       outputs: this.outputsBefore(kind === 'execute' ? index : rec.steps.length),
+      params: stepDef.params,
       phase: kind,
     }, attemptTrace.context);
     const timeoutMs = kind === 'execute' ? stepDef.timeoutMs : stepDef.compensationTimeoutMs;
@@ -748,9 +750,9 @@ function timingData(outcome: AttemptOutcome, instanceId: string): Record<string,
   };
 }
 
-export function newStepStates(steps: RegisteredStep[]): StepState[] {
-  return steps.map((s) => ({
-    name: s.name,
+export function newStepStates(stepNames: readonly string[]): StepState[] {
+  return stepNames.map((name) => ({
+    name,
     status: 'PENDING',
     attempts: 0,
     budgetStart: 0,

@@ -171,12 +171,14 @@ export class SagaIdempotencyConflictError extends SagaError {
     readonly idempotencyKey: string,
     existing: { id: string; name: string },
     requestedName: string,
+    /** What differs when the name is the same: the input, or (for a composition) its steps. */
+    what: 'input' | 'steps' = 'input',
   ) {
-    const differs = existing.name === requestedName ? 'a different input' : `as saga "${existing.name}", not "${requestedName}"`;
+    const differs = existing.name !== requestedName ? `as saga "${existing.name}", not "${requestedName}"` : what === 'steps' ? 'other steps or params' : 'a different input';
     super(
       SAGA_ERROR_CODES.IDEMPOTENCY_KEY_CONFLICT,
       `Idempotency key "${idempotencyKey}" is already used by saga "${existing.name}" (id=${existing.id}), started with ${differs}. ` +
-        'Send the same input to get that saga back, or use a new key to start a new saga.',
+        `Send the same ${what === 'steps' ? 'steps and input' : 'input'} to get that saga back, or use a new key to start a new saga.`,
       { sagaId: existing.id, sagaName: existing.name },
     );
   }
@@ -195,5 +197,57 @@ export class SagaUnstorableDataError extends SagaError {
     options?: { cause?: unknown },
   ) {
     super(SAGA_ERROR_CODES.DATA_UNSTORABLE, message, context, options);
+  }
+}
+
+/**
+ * A saga's plan cannot run: thrown by `start` for a composition, by `SagaRegistry.define`, and at
+ * bootstrap for a decorated saga whose steps' `requires` are out of order. `field` names the part
+ * at fault (`name`, `steps`, `steps[2].step`) so an API can answer 400 (404 for an unknown step)
+ * pointing at it.
+ */
+export class SagaPlanError extends SagaError {
+  constructor(
+    code: string,
+    message: string,
+    readonly field: string,
+    context: SagaErrorContext = {},
+  ) {
+    super(code, message, context);
+  }
+}
+
+/** `PLAN_NAME_INVALID`: the composed saga's name is empty, too long, or that of a registered saga. */
+export class InvalidPlanNameError extends SagaPlanError {
+  constructor(message: string, field: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.PLAN_NAME_INVALID, message, field, context);
+  }
+}
+
+/** `PLAN_EMPTY`: the composition lists no steps. */
+export class EmptyPlanError extends SagaPlanError {
+  constructor(message: string, field: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.PLAN_EMPTY, message, field, context);
+  }
+}
+
+/** `PLAN_STEP_NOT_REGISTERED`: the composition lists a step no `@SagaStep` provider registers. */
+export class PlanStepNotRegisteredError extends SagaPlanError {
+  constructor(message: string, field: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.PLAN_STEP_NOT_REGISTERED, message, field, context);
+  }
+}
+
+/** `PLAN_STEP_DUPLICATE`: the composition lists a step twice. */
+export class DuplicatePlanStepError extends SagaPlanError {
+  constructor(message: string, field: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.PLAN_STEP_DUPLICATE, message, field, context);
+  }
+}
+
+/** `PLAN_REQUIREMENT_MISSING`: a step's `requires` are not earlier in the plan. */
+export class MissingStepRequirementError extends SagaPlanError {
+  constructor(message: string, field: string, context: SagaErrorContext = {}) {
+    super(SAGA_ERROR_CODES.PLAN_REQUIREMENT_MISSING, message, field, context);
   }
 }

@@ -5,7 +5,9 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAGA_ERROR_CODES } from '@nest-saga/contracts';
 import {
+  DuplicatePlanStepError,
   InvalidSagaTransitionError,
+  PlanStepNotRegisteredError,
   SAGA_ERROR_HTTP_STATUS,
   SagaConfigurationError,
   SagaError,
@@ -43,6 +45,16 @@ class OrdersController {
   @Post('bad-input')
   badInput() {
     throw new SagaInputError('The saga input must be JSON-serialisable.');
+  }
+
+  @Post('compose-twice')
+  composeTwice() {
+    throw new DuplicatePlanStepError('Saga "refund" lists step "pay" twice (steps[0] and steps[1]).', 'steps[1].step');
+  }
+
+  @Post('compose-unknown')
+  composeUnknown() {
+    throw new PlanStepNotRegisteredError('Saga "refund" lists step "nope" (steps[0]), which is not registered in this app.', 'steps[0].step');
   }
 
   @Get('database')
@@ -117,6 +129,13 @@ describe('SagaExceptionFilter as the app filter (APP_FILTER)', () => {
     expect(input.body).toEqual({ statusCode: 400, code: 'SAGA_INPUT_INVALID', message: 'The saga input must be JSON-serialisable.', field: 'input' });
   });
 
+  it('answers a composition that cannot run with 400, or 404 for an unknown step, naming the entry at fault', async () => {
+    const twice = await request(app.getHttpServer()).post('/orders/compose-twice').expect(400);
+    expect(twice.body).toMatchObject({ statusCode: 400, code: 'PLAN_STEP_DUPLICATE', field: 'steps[1].step' });
+    const unknown = await request(app.getHttpServer()).post('/orders/compose-unknown').expect(404);
+    expect(unknown.body).toMatchObject({ statusCode: 404, code: 'PLAN_STEP_NOT_REGISTERED', field: 'steps[0].step' });
+  });
+
   it('answers a database outage with 503 DATABASE_UNAVAILABLE and Retry-After', async () => {
     const res = await request(app.getHttpServer()).get('/orders/database').expect(503);
     expect(res.body).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
@@ -183,6 +202,11 @@ describe('SAGA_ERROR_HTTP_STATUS', () => {
       IDEMPOTENCY_KEY_CONFLICT: 409,
       SAGA_INPUT_INVALID: 400,
       VALIDATION_FAILED: 400,
+      PLAN_NAME_INVALID: 400,
+      PLAN_EMPTY: 400,
+      PLAN_STEP_DUPLICATE: 400,
+      PLAN_REQUIREMENT_MISSING: 400,
+      PLAN_STEP_NOT_REGISTERED: 404,
       DATABASE_UNAVAILABLE: 503,
     });
   });

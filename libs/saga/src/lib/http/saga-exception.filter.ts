@@ -22,6 +22,11 @@ export const SAGA_ERROR_HTTP_STATUS: Readonly<Partial<Record<SagaErrorCode, numb
   [SAGA_ERROR_CODES.IDEMPOTENCY_KEY_CONFLICT]: HttpStatus.CONFLICT,
   [SAGA_ERROR_CODES.SAGA_INPUT_INVALID]: HttpStatus.BAD_REQUEST,
   [SAGA_ERROR_CODES.VALIDATION_FAILED]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.PLAN_NAME_INVALID]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.PLAN_EMPTY]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.PLAN_STEP_DUPLICATE]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.PLAN_REQUIREMENT_MISSING]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.PLAN_STEP_NOT_REGISTERED]: HttpStatus.NOT_FOUND,
   [SAGA_ERROR_CODES.DATABASE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 });
 
@@ -52,9 +57,9 @@ const escapeControls = (text: string): string =>
 
 /**
  * Answers a `SagaError` thrown from an HTTP handler with the section 5 error body: 404 for an
- * unknown saga, definition or step; 409 for an action the saga's status does not allow, a lost
- * lease or an idempotency key reused with another input; 400 (with `field`) for a malformed input
- * or query; 503 (with `Retry-After`) when the database is unavailable. Any other code is a 500 with
+ * unknown saga, definition or step (with `field` when a composition named the step); 409 for an
+ * action the saga's status does not allow, a lost lease or an idempotency key reused with another
+ * input; 400 (with `field`) for a malformed input or query or a composition that cannot run; 503 (with `Retry-After`) when the database is unavailable. Any other code is a 500 with
  * a generic message; its details go to the log only. Other errors are left to Nest.
  *
  * Use it on a controller (`@UseFilters(SagaExceptionFilter)`), for the whole app
@@ -94,11 +99,14 @@ export class SagaExceptionFilter implements ExceptionFilter<SagaError> {
     }
     if (status === HttpStatus.SERVICE_UNAVAILABLE) this.logger.warn(`${where}: the database is unavailable (${error.message})`);
     const body: ApiErrorBody = { statusCode: status, code: error.code, message: error.message };
+    const field = (error as { field?: unknown }).field;
     if (status === HttpStatus.BAD_REQUEST) {
-      const field = (error as { field?: unknown }).field;
       // A rejected saga input has no finer field of its own: the whole `input` is at fault.
       if (typeof field === 'string' && field) body.field = field;
       else if (error.code === SAGA_ERROR_CODES.SAGA_INPUT_INVALID) body.field = 'input';
+    } else if (status === HttpStatus.NOT_FOUND && typeof field === 'string' && field) {
+      // An unknown step named in a request body (`steps[1].step`): say which entry.
+      body.field = field;
     }
     return body;
   }

@@ -23,6 +23,13 @@ export interface SagaStepOptions {
    * @default 'compensate'
    */
   onFailure?: StepFailurePolicy;
+  /**
+   * Names of the steps whose outputs this step reads (`ctx.outputs[name]`): every saga that uses
+   * the step must run them earlier. Checked at bootstrap for `@Saga` definitions and when a
+   * composed saga starts (`PLAN_REQUIREMENT_MISSING`), instead of failing at run time.
+   * @default []
+   */
+  requires?: string[];
 }
 
 /** Options of `@Saga(name, options)`. */
@@ -37,7 +44,8 @@ export interface SagaOptions {
   /** What to do when the deadline passes. @default module `deadlinePolicy` ('compensate') */
   deadlinePolicy?: DeadlinePolicy;
   /**
-   * Version of the definition, stored on each instance. Bump it when the steps change.
+   * Version of the definition, stored on each instance with its plan. Bump it when the steps
+   * change: sagas already started keep running the plan of their version; new ones get this one.
    * @default 1
    */
   version?: number;

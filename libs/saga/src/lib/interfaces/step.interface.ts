@@ -22,6 +22,11 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** Outputs of the steps that completed before this one, keyed by step name. */
   readonly outputs: Readonly<Record<string, unknown>>;
+  /**
+   * The params this step was given in the saga's plan (`{ step, params }` in a composition); the
+   * same in `execute` and `compensate`, on every attempt. `{}` when none were given.
+   */
+  readonly params: Readonly<Record<string, unknown>>;
   /** `execute` or `compensate`. */
   readonly phase: 'execute' | 'compensate';
   /**

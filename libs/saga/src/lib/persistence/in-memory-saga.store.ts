@@ -15,6 +15,7 @@ import {
   type NewSaga,
   type SagaListFilter,
   type SagaListPage,
+  type SagaVersionRow,
   type StuckCandidate,
   type StuckMark,
 } from './saga.store.js';
@@ -82,6 +83,7 @@ export class InMemorySagaStore extends SagaStore {
       finishedAt: null,
       stuckSince: null,
       stuckReason: null,
+      plan: saga.plan ? clone(saga.plan) : null,
     };
     this.sagas.set(rec.id, rec);
     this.append(rec.id, events);
@@ -255,6 +257,18 @@ export class InMemorySagaStore extends SagaStore {
       if (r.stuckSince) stuck++;
     }
     return { total: this.sagas.size, byStatus, byName, stuck };
+  }
+
+  async runningVersions(): Promise<SagaVersionRow[]> {
+    const counts = new Map<string, SagaVersionRow>();
+    for (const r of this.sagas.values()) {
+      if (r.status === 'COMPLETED' || r.status === 'COMPENSATED' || r.status === 'CANCELLED') continue;
+      const key = `${r.version}:${r.name}`;
+      const row = counts.get(key) ?? { name: r.name, version: r.version, running: 0 };
+      row.running += 1;
+      counts.set(key, row);
+    }
+    return [...counts.values()];
   }
 
   async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {

@@ -2,6 +2,7 @@ import { SagaEventEntity } from './entities/saga-event.entity.js';
 import { SagaInstanceEntity } from './entities/saga-instance.entity.js';
 import { CreateSagaTables1764000000000 } from './migrations/1764000000000-create-saga-tables.js';
 import { IndexIdempotencyKeyPrefix1764500000000 } from './migrations/1764500000000-index-idempotency-key-prefix.js';
+import { AddSagaPlan1766000000000 } from './migrations/1766000000000-add-saga-plan.js';
 import { AddSagaTraceContext1795800000000 } from './migrations/1795800000000-add-saga-trace-context.js';
 
 /**
@@ -16,4 +17,9 @@ export const sagaEntities = [SagaInstanceEntity, SagaEventEntity];
  * The production way to create and upgrade the saga tables; later versions add migrations, never
  * edit shipped ones.
  */
-export const sagaMigrations = [CreateSagaTables1764000000000, IndexIdempotencyKeyPrefix1764500000000, AddSagaTraceContext1795800000000];
+export const sagaMigrations = [
+  CreateSagaTables1764000000000,
+  IndexIdempotencyKeyPrefix1764500000000,
+  AddSagaPlan1766000000000,
+  AddSagaTraceContext1795800000000,
+];

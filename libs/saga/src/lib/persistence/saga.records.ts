@@ -4,6 +4,7 @@
  */
 import type { ErrorView, SagaEventType, SagaStatus, StepStatus, StuckReason } from '@nest-saga/contracts';
 import type { SagaTraceContext } from '../tracing/trace-context.js';
+import type { SagaPlan } from '../engine/saga-plan.js';
 
 export type CompensationStatus = 'PENDING' | 'RUNNING' | 'COMPENSATED' | 'FAILED' | 'SKIPPED' | 'RESOLVED';
 
@@ -71,6 +72,8 @@ export interface SagaRecord {
   stuckReason: StuckReason | null;
   /** The trace the saga's spans belong to, stored at its start; null when no trace was active. */
   traceContext?: SagaTraceContext | null;
+  /** What the saga runs, written once at its start; null for sagas stored before plans existed. */
+  plan: SagaPlan | null;
 }
 
 export interface NewSagaEvent {

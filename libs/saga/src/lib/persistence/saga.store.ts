@@ -5,6 +5,7 @@
  */
 import type { SagaStats, SagaStatus, StuckReason } from '@nest-saga/contracts';
 import type { SagaTraceContext } from '../tracing/trace-context.js';
+import type { SagaPlan } from '../engine/saga-plan.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest, StepState, CompensationCause } from './saga.records.js';
 
 export interface NewSaga {
@@ -21,6 +22,18 @@ export interface NewSaga {
   leaseMs: number;
   /** The trace the saga's spans belong to (the context of the span that started it). */
   traceContext?: SagaTraceContext | null;
+  /**
+   * Stored once, with the row; no checkpoint writes it again. `SagaService.start` always sets it;
+   * absent, the saga is stored as before plans (its plan is derived from its steps when read).
+   */
+  plan?: SagaPlan | null;
+}
+
+/** Unfinished sagas (not COMPLETED, COMPENSATED or CANCELLED) of one name and definition version. */
+export interface SagaVersionRow {
+  name: string;
+  version: number;
+  running: number;
 }
 
 /** Everything a running owner writes at a checkpoint. */
@@ -131,6 +144,8 @@ export abstract class SagaStore {
   abstract getEvents(sagaId: string): Promise<SagaEventRecord[]>;
   abstract list(filter: SagaListFilter): Promise<SagaListPage>;
   abstract stats(): Promise<SagaStats>;
+  /** How many sagas are not finished, by name and definition version. */
+  abstract runningVersions(): Promise<SagaVersionRow[]>;
   /** Non-terminal sagas with no progress for `stuckAfterMs`, expired leases, overdue retries, passed deadlines, stuck ones. */
   abstract findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]>;
   /** Marks these sagas stuck (and recovers some); clears the mark on every other saga. */

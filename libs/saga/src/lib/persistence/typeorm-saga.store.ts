@@ -20,6 +20,7 @@ import {
   type NewSaga,
   type SagaListFilter,
   type SagaListPage,
+  type SagaVersionRow,
   type StuckCandidate,
   type StuckMark,
 } from './saga.store.js';
@@ -59,7 +60,7 @@ export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
 const COLUMNS = `id, name, definition_version, status, input, current_step, idempotency_key, owner_id,
   lease_expires_at, fence, next_run_at, deadline_at, deadline_handled_at, compensation_cause,
-  pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason, trace_context`;
+  pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason, trace_context, plan`;
 
 /**
  * Appends the events of a JSON array (`events`, an SQL expression) for each row of `from`, in the
@@ -116,6 +117,7 @@ export function toSagaRecord(row: any): SagaRecord {
     stuckSince: row.stuck_since,
     stuckReason: row.stuck_reason,
     traceContext: row.trace_context ?? null,
+    plan: row.plan ?? null,
   };
 }
 
@@ -228,22 +230,23 @@ export class TypeOrmSagaStore extends SagaStore {
       deadline_ms: saga.deadlineMs,
       steps: saga.steps,
       trace_context: saga.traceContext ?? null,
+      plan: saga.plan ?? null,
       events: JSON.parse(eventsJson(events)),
     }));
     const { rows: inserted } = await this.sql.query(
       `WITH b AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(n int, id uuid, name varchar, version int, status varchar, input jsonb,
            idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb,
-           trace_context jsonb, events jsonb)
+           trace_context jsonb, plan jsonb, events jsonb)
        ), ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context)
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
          SELECT b.id, b.name, b.version, b.status, b.input, 0, b.idempotency_key, b.owner,
            CASE WHEN b.owner IS NULL THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
            CASE WHEN b.owner IS NULL THEN 0 ELSE 1 END,
            CASE WHEN b.owner IS NULL THEN now() ELSE now() + ${ms('b.lease_ms')} END,
            CASE WHEN b.deadline_ms IS NULL THEN NULL ELSE now() + ${ms('b.deadline_ms')} END,
-           b.steps, b.trace_context
+           b.steps, b.trace_context, b.plan
          FROM b ORDER BY b.n
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
@@ -273,13 +276,13 @@ export class TypeOrmSagaStore extends SagaStore {
     const { rows } = await this.sql.query(
       `WITH ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context)
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
          VALUES ($1, $2, $3, $4, $5::jsonb, 0, $6, $7,
            CASE WHEN $7::varchar IS NULL THEN NULL ELSE now() + ${ms('$8')} END,
            CASE WHEN $7::varchar IS NULL THEN 0 ELSE 1 END,
            CASE WHEN $7::varchar IS NULL THEN now() ELSE now() + ${ms('$8')} END,
            CASE WHEN $9::double precision IS NULL THEN NULL ELSE now() + ${ms('$9')} END,
-           $10::jsonb, $12::jsonb)
+           $10::jsonb, $12::jsonb, $13::jsonb)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}
        ), ev AS (
@@ -299,6 +302,7 @@ export class TypeOrmSagaStore extends SagaStore {
         JSON.stringify(saga.steps),
         eventsJson(events),
         saga.traceContext ? JSON.stringify(saga.traceContext) : null,
+        saga.plan ? JSON.stringify(saga.plan) : null,
       ],
     );
     if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };
@@ -665,6 +669,14 @@ export class TypeOrmSagaStore extends SagaStore {
     return counts;
   }
 
+  async runningVersions(): Promise<SagaVersionRow[]> {
+    // The predicate of ix_saga_instances_unfinished: only unfinished rows are read.
+    const { rows } = await this.sql.query(
+      `SELECT name, definition_version AS version, count(*)::int AS running FROM saga_instances
+       WHERE status NOT IN (${FINISHED_STATUSES_SQL}) GROUP BY name, definition_version`,
+    );
+    return rows.map((r) => ({ name: r.name, version: Number(r.version), running: r.running }));
+  }
 
   async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
     const { rows } = await this.sql.query(

@@ -8,6 +8,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
+import { bindPlan } from '../engine/saga-plan.js';
 import { SagaConfigurationError } from '../errors/saga.errors.js';
 import type { SagaRecord } from '../persistence/saga.records.js';
 import { SagaStore, type StuckMark } from '../persistence/saga.store.js';
@@ -20,8 +21,17 @@ export interface StuckVerdict {
   recover: boolean;
 }
 
-/** Pure classification of one candidate, on the store's clock. Null: not stuck. */
-export function classifyStuck(saga: SagaRecord, now: Date, stuckAfterMs: number, stepTimeoutOf: (index: number) => number | undefined): StuckVerdict | null {
+/**
+ * Pure classification of one candidate, on the store's clock. Null: not stuck. `missingSteps`: the
+ * steps of the saga's plan that the classifying instance does not register (none when omitted).
+ */
+export function classifyStuck(
+  saga: SagaRecord,
+  now: Date,
+  stuckAfterMs: number,
+  stepTimeoutOf: (index: number) => number | undefined,
+  missingSteps: readonly string[] = [],
+): StuckVerdict | null {
   const t = now.getTime();
   const idleFor = t - new Date(saga.updatedAt).getTime();
   const noProgress = idleFor >= stuckAfterMs;
@@ -30,6 +40,11 @@ export function classifyStuck(saga: SagaRecord, now: Date, stuckAfterMs: number,
 
   if (saga.status === 'PAUSED') return noProgress ? { reason: 'PAUSED_TOO_LONG', recover: false } : null;
   if (leaseExpired && noProgress) return { reason: 'LEASE_EXPIRED', recover: true };
+  if (saga.ownerId === null) {
+    // Left by instances that lack a step of its plan; one that has them all takes it now.
+    if (missingSteps.length && noProgress) return { reason: 'STEP_NOT_REGISTERED', recover: false };
+    if (!missingSteps.length && saga.stuckReason === 'STEP_NOT_REGISTERED') return { reason: 'STEP_NOT_REGISTERED', recover: true };
+  }
   if (saga.ownerId !== null && !leaseExpired) {
     const step = saga.steps[saga.currentStep];
     const running = saga.status === 'RUNNING' ? step : saga.steps.find((s) => s.status === 'COMPENSATING');
@@ -46,6 +61,12 @@ export function classifyStuck(saga: SagaRecord, now: Date, stuckAfterMs: number,
   if (deadlinePassed) return { reason: 'DEADLINE_PASSED', recover: saga.ownerId === null || leaseExpired };
   if (noProgress && saga.ownerId === null && saga.nextRunAt === null) return { reason: 'NO_PROGRESS', recover: true };
   return null;
+}
+
+function recoveryHint(reason: StuckReason): string {
+  return reason === 'STEP_NOT_REGISTERED'
+    ? 'none here: run an instance that registers the missing steps (it takes the saga at its next stuck check)'
+    : 'none: needs an operator or the step to finish';
 }
 
 @Injectable()
@@ -89,13 +110,21 @@ export class SagaStuckDetector implements OnApplicationBootstrap, OnApplicationS
     try {
       const candidates = await this.store.findStuckCandidates(this.options.stuckAfterMs);
       const marks: StuckMark[] = [];
+      const defaults = { timeoutMs: this.options.defaultSagaTimeoutMs, deadlinePolicy: this.options.deadlinePolicy };
       for (const { saga, now } of candidates) {
-        const def = this.registry.find(saga.name);
-        const verdict = classifyStuck(saga, now, this.options.stuckAfterMs, (i) => {
-          const step = def?.steps[i];
-          if (!step) return undefined;
-          return saga.status === 'RUNNING' ? step.timeoutMs : step.compensationTimeoutMs;
-        });
+        const bound = bindPlan(saga, this.registry, defaults);
+        const missing = bound.ok ? [] : bound.missing;
+        const verdict = classifyStuck(
+          saga,
+          now,
+          this.options.stuckAfterMs,
+          (i) => {
+            const step = bound.view?.steps[i];
+            if (!step) return undefined;
+            return saga.status === 'RUNNING' ? step.timeoutMs : step.compensationTimeoutMs;
+          },
+          missing,
+        );
         if (!verdict) continue;
         const isNew = saga.stuckSince === null || saga.stuckReason !== verdict.reason;
         marks.push({
@@ -107,7 +136,12 @@ export class SagaStuckDetector implements OnApplicationBootstrap, OnApplicationS
                 type: verdict.recover ? 'STUCK_RECOVERED' : 'STUCK_DETECTED',
                 actor: this.options.instanceId,
                 reason: verdict.reason,
-                data: { reason: verdict.reason, recovery: verdict.recover ? 'made claimable now' : 'none: needs an operator or the step to finish', owner: saga.ownerId },
+                data: {
+                  reason: verdict.reason,
+                  recovery: verdict.recover ? 'made claimable now' : recoveryHint(verdict.reason),
+                  owner: saga.ownerId,
+                  ...(verdict.reason === 'STEP_NOT_REGISTERED' && missing.length ? { missingSteps: missing } : {}),
+                },
               }
             : null,
         });

@@ -1,6 +1,5 @@
 /** Maps stored records to the API's JSON views (contracts DTOs). */
-import type { SagaDetail, SagaEventView, SagaStepView, SagaSummary } from '@nest-saga/contracts';
-import type { RegisteredSaga } from '../discovery/saga.registry.js';
+import type { SagaDetail, SagaEventView, SagaPlanView, SagaStepView, SagaSummary } from '@nest-saga/contracts';
 import type { SagaEventRecord, SagaRecord } from '../persistence/saga.records.js';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -50,7 +49,11 @@ export function toEventView(e: SagaEventRecord): SagaEventView {
   };
 }
 
-export function toDetail(rec: SagaRecord, events: SagaEventRecord[], def: RegisteredSaga | undefined): SagaDetail {
+/**
+ * `plan`: the saga's stored plan (or the one derived for a saga stored before plans);
+ * `hasCompensation`: whether this instance's step of that name has a `compensate`.
+ */
+export function toDetail(rec: SagaRecord, events: SagaEventRecord[], plan: SagaPlanView | null, hasCompensation: (stepName: string) => boolean): SagaDetail {
   const steps: SagaStepView[] = rec.steps.map((s, index) => ({
     index,
     name: s.name,
@@ -62,7 +65,7 @@ export function toDetail(rec: SagaRecord, events: SagaEventRecord[], def: Regist
     finishedAt: s.finishedAt,
     nextAttemptAt: s.nextAttemptAt,
     outcomeUnknown: s.outcomeUnknown,
-    hasCompensation: def?.steps[index]?.hasCompensation ?? false,
+    hasCompensation: hasCompensation(s.name),
     compensation: {
       status: s.compensation.status,
       attempts: s.compensation.attempts,
@@ -81,5 +84,7 @@ export function toDetail(rec: SagaRecord, events: SagaEventRecord[], def: Regist
     nextRunAt: iso(rec.nextRunAt),
     compensationCause: rec.compensationCause,
     pendingRequest: rec.request ? { action: rec.request.action, actor: rec.request.actor, reason: rec.request.reason, at: rec.request.at } : null,
+    definitionVersion: rec.version,
+    plan,
   };
 }

@@ -6,13 +6,25 @@
  * (SagaValidationError naming the field) before any write, so it never fails a shared statement.
  */
 import { randomUUID } from 'node:crypto';
-import type { SagaAction, SagaDetail, SagaDefinitionView, SagaPage, SagaStats, SagaStatus, SagaSummary } from '@nest-saga/contracts';
+import type {
+  SagaAction,
+  SagaDefinitionCensus,
+  SagaDetail,
+  SagaDefinitionView,
+  SagaPage,
+  SagaPlanView,
+  SagaStats,
+  SagaStatus,
+  SagaSummary,
+  StepDefinitionView,
+} from '@nest-saga/contracts';
 import { MAX_JSON_DEPTH, SAGA_ERROR_CODES, SAGA_STATUSES, canPerform, canResolveStep, findUnstorableText, isSagaStatus } from '@nest-saga/contracts';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
 import { newStepStates } from '../engine/saga.runner.js';
+import { bindPlan, composePlan, samePlanSteps, type PlanDefaults, type SagaPlan } from '../engine/saga-plan.js';
 import { sameJson } from '../engine/canonical-json.js';
 import { toStorableJson } from '../engine/storable-json.js';
 import {
@@ -25,6 +37,7 @@ import {
   SagaValidationError,
 } from '../errors/saga.errors.js';
 import type { SagaActionOptions, SagaHandle, SagaLifecycleEvent, SagaListQuery, StartSagaOptions } from '../interfaces/saga-service.interface.js';
+import type { SagaComposition, SagaCompositionOptions } from '../interfaces/saga-plan.interface.js';
 import type { SagaRequest, SagaRequestAction } from '../persistence/saga.records.js';
 import { SagaStore, type NewSaga } from '../persistence/saga.store.js';
 import type { NewSagaEvent } from '../persistence/saga.records.js';
@@ -34,6 +47,7 @@ import type { SagaDefinition } from '../saga-definition.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { toDetail, toSummary } from './saga-views.js';
+import { SagaPlanBuilder } from './saga-plan.builder.js';
 
 const SETTLED = new Set<SagaStatus>(['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED']);
 const REQUEST_EVENTS = { cancel: 'CANCEL_REQUESTED', compensate: 'COMPENSATE_REQUESTED', pause: 'PAUSE_REQUESTED' } as const;
@@ -61,29 +75,36 @@ export class SagaService {
   }
 
   /**
-   * Starts a saga. With an `idempotencyKey` already used, returns the existing saga (`created: false`)
-   * if it was started as the same saga with the same input (compared as JSON, key order aside), and
-   * throws `SagaIdempotencyConflictError` if not. The saga's first step starts at once in this
-   * instance when it has capacity. Input and key that cannot be stored (text PostgreSQL refuses,
-   * JSON deeper than 64 levels) are refused with `SagaValidationError` before anything is written.
+   * Starts a saga: a registered one (its class or name), or one composed here from registered steps
+   * (`{ name, steps: [{ step, params? }] }`, see `compose` for a builder). Either way the saga stores
+   * its plan (steps, params, policies, definition version) and runs by it to the end, whatever a
+   * later deployment registers. A composition that cannot run throws a typed error before anything is
+   * written: `PLAN_NAME_INVALID`, `PLAN_EMPTY`, `PLAN_STEP_NOT_REGISTERED`, `PLAN_STEP_DUPLICATE`,
+   * `PLAN_REQUIREMENT_MISSING` (each a `SagaPlanError` naming the field).
+   * With an `idempotencyKey` already used, returns the existing saga (`created: false`)
+   * if it was started as the same saga with the same input (compared as JSON, key order aside; for a
+   * composition, the same steps and params too), and throws `SagaIdempotencyConflictError` if not.
+   * The saga's first step starts at once in this instance when it has capacity. Input and key that
+   * cannot be stored (text PostgreSQL refuses, JSON deeper than 64 levels) are refused with
+   * `SagaValidationError` before anything is written.
    */
-  async start<TInput>(saga: Type<SagaDefinition<TInput>> | string, input: TInput, options: StartSagaOptions = {}): Promise<SagaHandle> {
-    const def = this.registry.get(saga);
+  async start<TInput>(saga: Type<SagaDefinition<TInput>> | string | SagaComposition, input: TInput, options: StartSagaOptions = {}): Promise<SagaHandle> {
+    const plan = typeof saga === 'object' && saga !== null ? this.composePlan(saga) : this.registry.get(saga).plan;
     const key = options.idempotencyKey ?? null;
     if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
-      throw new SagaValidationError('idempotencyKey must be a non-empty string of at most 255 characters.', 'idempotencyKey', { sagaName: def.name });
+      throw new SagaValidationError('idempotencyKey must be a non-empty string of at most 255 characters.', 'idempotencyKey', { sagaName: plan.name });
     }
-    checkText(key, 'idempotencyKey', { sagaName: def.name });
+    checkText(key, 'idempotencyKey', { sagaName: plan.name });
     const stored = toStorableJson(input, 'input', MAX_JSON_DEPTH);
     if (!stored.ok) {
       if (stored.reason === 'NOT_JSON') {
-        throw new SagaInputError(`The input of saga "${def.name}" cannot be stored as JSON: ${stored.message}`, { sagaName: def.name });
+        throw new SagaInputError(`The input of saga "${plan.name}" cannot be stored as JSON: ${stored.message}`, { sagaName: plan.name });
       }
-      throw new SagaValidationError(`The input of saga "${def.name}" cannot be stored: ${stored.message}`, 'input', { sagaName: def.name });
+      throw new SagaValidationError(`The input of saga "${plan.name}" cannot be stored: ${stored.message}`, 'input', { sagaName: plan.name });
     }
     const storedInput = stored.value;
     const runHere = this.orchestrator.hasCapacity();
-    const steps = newStepStates(def.steps);
+    const steps = newStepStates(plan.steps.map((st) => st.step));
     if (runHere) {
       steps[0].status = 'RUNNING';
       steps[0].attempts = 1;
@@ -94,28 +115,32 @@ export class SagaService {
       inserted = await this.insertTraced(
         {
           id: randomUUID(),
-          name: def.name,
-          version: def.version,
+          name: plan.name,
+          version: plan.version,
           status: runHere ? 'RUNNING' : 'PENDING',
           input: storedInput,
           idempotencyKey: key,
           steps,
-          deadlineMs: def.timeoutMs,
+          deadlineMs: plan.timeoutMs,
           ownerId: runHere ? this.options.instanceId : null,
           leaseMs: this.options.leaseMs,
+          plan,
         },
-        [{ type: 'SAGA_STARTED', data: { version: def.version, instanceId: this.options.instanceId } }],
+        [{ type: 'SAGA_STARTED', data: { version: plan.version, instanceId: this.options.instanceId, ...(plan.origin === 'composed' ? { composed: true } : {}) } }],
       );
     } catch (error) {
       // Checked above, so the store refusing this one start means something in the input it knows and we do not.
       if ((error as { code?: unknown }).code === SAGA_ERROR_CODES.DATA_UNSTORABLE) {
-        throw new SagaValidationError(`The input of saga "${def.name}" cannot be stored: ${(error as Error).message}`, 'input', { sagaName: def.name });
+        throw new SagaValidationError(`The input of saga "${plan.name}" cannot be stored: ${(error as Error).message}`, 'input', { sagaName: plan.name });
       }
       throw error;
     }
     const { saga: rec, created } = inserted;
-    if (!created && key !== null && (rec.name !== def.name || !sameJson(rec.input, storedInput))) {
-      throw new SagaIdempotencyConflictError(key, rec, def.name);
+    if (!created && key !== null && (rec.name !== plan.name || !sameJson(rec.input, storedInput))) {
+      throw new SagaIdempotencyConflictError(key, rec, plan.name);
+    }
+    if (!created && key !== null && plan.origin === 'composed' && !samePlanSteps(rec.plan, plan)) {
+      throw new SagaIdempotencyConflictError(key, rec, plan.name, 'steps');
     }
     if (created) {
       this.orchestrator.events$.next({ type: 'SAGA_STARTED', sagaId: rec.id, sagaName: rec.name, status: rec.status, at: new Date() });
@@ -141,12 +166,43 @@ export class SagaService {
     }
   }
 
-  /** Detail of one saga, with steps and history. Throws `SagaNotFoundError`. */
+
+  /**
+   * A builder of a saga composed from registered steps:
+   * `sagas.compose('refund').step('process-payment', { refund: true }).step('notify').start(input)`.
+   */
+  compose<TInput = unknown>(name: string, options: SagaCompositionOptions = {}): SagaPlanBuilder<TInput> {
+    return new SagaPlanBuilder<TInput>(name, options, this);
+  }
+
+  /**
+   * The plan a composition would start with, or the typed error `start` would throw for it; writes
+   * nothing (a dry run for APIs and forms).
+   */
+  planOf(composition: SagaComposition): SagaPlanView {
+    return this.composePlan(composition);
+  }
+
+  /** Every registered step, with its policies and `requires`: what compositions are made of. */
+  steps(): StepDefinitionView[] {
+    return this.registry.stepViews();
+  }
+
+  private get planDefaults(): PlanDefaults {
+    return { timeoutMs: this.options.defaultSagaTimeoutMs, deadlinePolicy: this.options.deadlinePolicy };
+  }
+
+  private composePlan(composition: SagaComposition): SagaPlan {
+    return composePlan(composition, this.registry, this.planDefaults, { reservedNames: this.registry.all().map((d) => d.name) });
+  }
+
+  /** Detail of one saga, with its plan, steps and history. Throws `SagaNotFoundError`. */
   async get(sagaId: string): Promise<SagaDetail> {
     const rec = await this.store.get(sagaId);
     if (!rec) throw new SagaNotFoundError(sagaId);
     const events = await this.store.getEvents(sagaId);
-    return toDetail(rec, events, this.registry.find(rec.name));
+    const plan = rec.plan ?? bindPlan(rec, this.registry, this.planDefaults).view;
+    return toDetail(rec, events, plan, (step) => this.registry.findStep(step)?.hasCompensation ?? false);
   }
 
   /** Newest first, keyset-paged. */
@@ -172,6 +228,20 @@ export class SagaService {
 
   definitions(): SagaDefinitionView[] {
     return this.registry.views();
+  }
+
+  /**
+   * The registered sagas, each with the definition versions its unfinished sagas run (newest first;
+   * the registered version always listed): what a deployment that drops old steps must still serve.
+   */
+  async census(): Promise<SagaDefinitionCensus[]> {
+    const rows = await this.store.runningVersions();
+    return this.registry.views().map((def) => {
+      const running = new Map<number, number>([[def.version, 0]]);
+      for (const row of rows) if (row.name === def.name) running.set(row.version, (running.get(row.version) ?? 0) + row.running);
+      const versions = [...running].map(([version, count]) => ({ version, running: count })).sort((a, b) => b.version - a.version);
+      return { ...def, versions };
+    });
   }
 
   /** True when the store answers. */

@@ -41,6 +41,7 @@ export const STUCK_REASON_TEXT = {
   PAUSED_TOO_LONG: 'it has been paused for a long time',
   DEADLINE_PASSED: 'its deadline passed',
   NO_PROGRESS: 'it has made no progress',
+  STEP_NOT_REGISTERED: 'its plan needs a step that no running instance registers',
 } as const satisfies Record<StuckReason, string>;
 
 export function SagaStatusBadge({ status }: { status: SagaStatus }) {

@@ -92,4 +92,8 @@ export class SagaInstanceEntity {
   /** W3C trace context (`{ traceparent, tracestate? }`) of the span that started the saga. */
   @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
   traceContext: unknown;
+
+  /** What the saga runs (steps, params, policies, definition name and version), written once at its start. */
+  @Column({ name: 'plan', type: 'jsonb', nullable: true })
+  plan: unknown;
 }

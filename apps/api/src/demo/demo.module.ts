@@ -3,7 +3,7 @@ import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { SagaInputValidators } from '@nest-saga/admin';
 import { DemoLedgerController, DemoLedgerService } from './demo-ledger.js';
 import { DemoSimulator } from './demo-simulator.service.js';
-import { ORDER_SAGA, OrderInputDto } from './order-input.js';
+import { EXPRESS_ORDER_SAGA, ORDER_SAGA, OrderInputDto } from './order-input.js';
 import { OrderSaga } from './order.saga.js';
 import { ORDER_STEP_CLASSES } from './order.steps.js';
 import { DemoPaymentController, DemoPaymentLink, DemoPaymentOutages, DemoPaymentService, DemoPaymentTokenGuard } from './payment-service.js';
@@ -41,5 +41,7 @@ export class DemoModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.inputs.register(ORDER_SAGA, OrderInputDto);
+    // The README's composed saga runs the order's steps: the same input, checked the same way.
+    this.inputs.register(EXPRESS_ORDER_SAGA, OrderInputDto);
   }
 }

@@ -24,6 +24,8 @@ import {
 } from 'class-validator';
 
 export const ORDER_SAGA = 'order';
+/** The name the README's tour gives a saga composed at run time from the order's steps. */
+export const EXPRESS_ORDER_SAGA = 'express-order';
 export const ORDER_STEPS = ['check-inventory', 'reserve-inventory', 'process-payment', 'create-shipment'] as const;
 export type OrderStepName = (typeof ORDER_STEPS)[number];
 /** Steps that have a compensation (check-inventory changes nothing). */

@@ -3,7 +3,9 @@
  * every attempt and in `compensate`), so an attempt that runs again after a crash or a timeout finds
  * the row the earlier one wrote instead of writing a second. Stock and reservation rows change only
  * through `stock-ledger.ts`, which keeps one lock order and short transactions. Payments go through
- * the demo's payment service, over HTTP (`payment-service.ts`).
+ * the demo's payment service, over HTTP (`payment-service.ts`). The steps also serve sagas composed
+ * at run time (`express-order` in the README): `process-payment` and `create-shipment` read their
+ * `ctx.params`, and `create-shipment` requires `reserve-inventory`.
  */
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NonRetryableStepError, SagaStep, type SagaStepHandler, type StepContext } from '@nest-saga/saga';
@@ -30,6 +32,32 @@ export interface PaymentResult {
 }
 export interface ShipmentResult {
   shipmentId: string;
+  carrier: string;
+}
+
+/** `process-payment` params: a surcharge added to the order's total (an express fee). */
+export interface PaymentParams {
+  surcharge?: number;
+}
+/** `create-shipment` params: the carrier. */
+export interface ShipmentParams {
+  carrier?: 'standard' | 'express';
+}
+
+function surchargeOf(ctx: StepContext): number {
+  const { surcharge = 0 } = ctx.params as PaymentParams;
+  if (typeof surcharge !== 'number' || !Number.isFinite(surcharge) || surcharge < 0 || surcharge > 10_000) {
+    throw new NonRetryableStepError(`process-payment: params.surcharge must be a number from 0 to 10000 (got ${JSON.stringify(surcharge)}).`);
+  }
+  return surcharge;
+}
+
+function carrierOf(ctx: StepContext): string {
+  const { carrier = 'standard' } = ctx.params as ShipmentParams;
+  if (carrier !== 'standard' && carrier !== 'express') {
+    throw new NonRetryableStepError(`create-shipment: params.carrier must be "standard" or "express" (got ${JSON.stringify(carrier)}).`);
+  }
+  return carrier;
 }
 
 @SagaStep('check-inventory', DEMO_STEP_OPTIONS)
@@ -94,9 +122,10 @@ export class ProcessPaymentStep implements SagaStepHandler<OrderInput, PaymentRe
    */
   async execute(input: OrderInput, ctx: StepContext): Promise<PaymentResult> {
     await this.simulator.beforeExecute(input, ctx);
+    const amount = Math.round((input.totalAmount + surchargeOf(ctx)) * 100) / 100;
     const charge = await ctx.http.post<{ paymentId: string; amount: number }>(
       `${await this.link.baseUrl(ctx.signal)}/api/demo/payment-service/charges`,
-      { orderId: input.orderId, sagaId: ctx.sagaId, amount: input.totalAmount },
+      { orderId: input.orderId, sagaId: ctx.sagaId, amount },
       { headers: { authorization: `Bearer ${this.link.token}` } },
     );
     return { paymentId: charge.paymentId, amount: charge.amount };
@@ -113,7 +142,8 @@ export class ProcessPaymentStep implements SagaStepHandler<OrderInput, PaymentRe
   }
 }
 
-@SagaStep('create-shipment', DEMO_STEP_OPTIONS)
+// It consumes the stock holds that reserve-inventory made: no saga may run it without them.
+@SagaStep('create-shipment', { ...DEMO_STEP_OPTIONS, requires: ['reserve-inventory'] })
 export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentResult> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -122,6 +152,7 @@ export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentR
 
   async execute(input: OrderInput, ctx: StepContext): Promise<ShipmentResult> {
     await this.simulator.beforeExecute(input, ctx);
+    const carrier = carrierOf(ctx);
     return this.db.transaction(async (tx) => {
       const rows: { id: string }[] = await tx.query(
         `INSERT INTO "demo_shipments" ("order_id", "saga_id", "status", "idempotency_key")
@@ -134,7 +165,7 @@ export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentR
       );
       if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" already has a shipment from another saga.`);
       await consumeHolds(tx, ctx.sagaId);
-      return { shipmentId: rows[0].id };
+      return { shipmentId: rows[0].id, carrier };
     });
   }
 

@@ -1,12 +1,12 @@
-/** Read-only admin routes: definitions, stats, and who the caller is. */
+/** Read-only admin routes: definitions, the step catalog, stats, and who the caller is. */
 import { Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { AdminRole, SagaDefinitionView, SagaStats } from '@nest-saga/contracts';
+import type { AdminRole, SagaDefinitionCensus, SagaStats, StepDefinitionView } from '@nest-saga/contracts';
 import { SagaService } from '@nest-saga/saga';
 import { AdminApiController } from '../http/admin-api.decorator.js';
 import { Principal, ViewerRoute } from '../auth/roles.decorator.js';
 import type { SagaAdminPrincipal } from '../saga-admin-options.interface.js';
-import { ErrorBodyModel, SagaDefinitionModel, SagaStatsModel, WhoAmIModel } from '../docs/api-models.js';
+import { ErrorBodyModel, SagaDefinitionCensusModel, SagaStatsModel, StepDefinitionModel, WhoAmIModel } from '../docs/api-models.js';
 
 @ApiTags('sagas')
 @ApiBearerAuth()
@@ -17,10 +17,20 @@ export class SagaAdminController {
 
   @Get('saga-definitions')
   @ViewerRoute()
-  @ApiOperation({ summary: 'Registered sagas: steps (compensation, timeout, retry) and deadline.' })
-  @ApiOkResponse({ type: [SagaDefinitionModel] })
-  definitions(): SagaDefinitionView[] {
-    return this.sagas.definitions();
+  @ApiOperation({
+    summary: 'Registered sagas: steps (compensation, timeout, retry, requires), deadline, and the versions their unfinished sagas run.',
+  })
+  @ApiOkResponse({ type: [SagaDefinitionCensusModel] })
+  definitions(): Promise<SagaDefinitionCensus[]> {
+    return this.sagas.census();
+  }
+
+  @Get('saga-steps')
+  @ViewerRoute()
+  @ApiOperation({ summary: 'Every registered step, by name: what sagas can be composed of (POST /api/sagas with `steps`).' })
+  @ApiOkResponse({ type: [StepDefinitionModel] })
+  steps(): StepDefinitionView[] {
+    return this.sagas.steps();
   }
 
   @Get('stats')

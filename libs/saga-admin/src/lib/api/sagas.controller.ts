@@ -68,14 +68,24 @@ export class SagasController {
   @OperatorRoute()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
-    summary: 'Start a saga.',
-    description: 'With an `idempotencyKey` already used, returns that saga (`created: false`) and starts nothing.',
+    summary: 'Start a saga: a registered one by name, or one composed from registered steps (`steps`).',
+    description:
+      'With an `idempotencyKey` already used, returns that saga (`created: false`) and starts nothing. Every saga stores its plan ' +
+      '(steps, params, policies, definition version) and runs by it to the end.',
   })
   @ApiCreatedResponse({ type: StartedSagaModel })
-  @ApiBadRequestResponse({ description: 'Malformed body or saga input (`field` names it).', type: ErrorBodyModel })
+  @ApiBadRequestResponse({ description: 'Malformed body, saga input or composition (`field` names it).', type: ErrorBodyModel })
   @ApiForbiddenResponse({ description: 'The token is a viewer.', type: ErrorBodyModel })
-  @ApiNotFoundResponse({ description: '`SAGA_DEFINITION_NOT_FOUND`: no saga has this name.', type: ErrorBodyModel })
+  @ApiNotFoundResponse({ description: '`SAGA_DEFINITION_NOT_FOUND`: no saga has this name; `PLAN_STEP_NOT_REGISTERED`: a composition names an unknown step.', type: ErrorBodyModel })
   async start(@Body() body: StartSagaDto): Promise<SagaSummary & { created: boolean }> {
+    if (body.steps !== undefined) {
+      const composition = { name: body.name, steps: body.steps.map(({ step, params }) => (params === undefined ? { step } : { step, params })) };
+      // The plan first: a composition that cannot run is refused whatever the input looks like.
+      this.sagas.planOf(composition);
+      await this.inputs.validate(composition.name.trim(), body.input);
+      const handle = await this.sagas.start(composition, body.input, { idempotencyKey: body.idempotencyKey });
+      return { ...toSummary(await this.sagas.get(handle.sagaId)), created: handle.created };
+    }
     // An unknown name is a 404 whatever the input looks like.
     const known = this.sagas.definitions().map((d) => d.name);
     if (!known.includes(body.name)) {

@@ -14,7 +14,9 @@ import {
   type DeadlinePolicy,
   type ErrorView,
   type RetryPolicyView,
+  type SagaDefinitionCensus,
   type SagaDefinitionView,
+  type SagaVersionCount,
   type SagaDetail,
   type SagaEventType,
   type SagaEventView,
@@ -186,6 +188,16 @@ export class SagaDefinitionModel implements SagaDefinitionView {
   @ApiProperty({ type: Number, nullable: true }) timeoutMs: number | null;
   @ApiProperty({ enum: DEADLINE_POLICIES }) deadlinePolicy: DeadlinePolicy;
   @ApiProperty({ type: [StepDefinitionModel] }) steps: StepDefinitionView[];
+}
+
+export class SagaVersionCountModel implements SagaVersionCount {
+  @ApiProperty({ example: 1 }) version: number;
+  @ApiProperty({ description: 'Sagas of this version not finished (neither COMPLETED, COMPENSATED nor CANCELLED).', example: 3 }) running: number;
+}
+
+export class SagaDefinitionCensusModel extends SagaDefinitionModel implements SagaDefinitionCensus {
+  @ApiProperty({ type: [SagaVersionCountModel], description: 'Newest first; the registered version always, older ones while sagas still run on them.' })
+  versions: SagaVersionCount[];
 }
 
 export class SagaStatsModel implements SagaStats {

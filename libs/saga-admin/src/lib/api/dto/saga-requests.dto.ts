@@ -1,15 +1,77 @@
 /** Request shapes of the admin API, validated by the global ValidationPipe (unknown fields refused). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SAGA_STATUSES, type ActionRequest, type SagaStatus, type StartSagaRequest } from '@nest-saga/contracts';
+import { SAGA_STATUSES, type ActionRequest, type PlanStepRequest, type SagaStatus, type StartSagaRequest } from '@nest-saga/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
 
-export class StartSagaDto implements StartSagaRequest {
-  @ApiProperty({ description: 'Registered saga name (see GET /api/saga-definitions).', example: 'order' })
+/** Most steps a composition may list. */
+const MAX_PLAN_STEPS = 100;
+
+export class PlanStepDto implements PlanStepRequest {
+  @ApiProperty({ description: 'A registered step (see GET /api/saga-steps).', example: 'process-payment' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  step: string;
+
+  @ApiPropertyOptional({ type: Object, description: "The step's ctx.params (a JSON object).", example: { surcharge: 4.9 } })
+  @IsOptional()
+  @IsObject({ message: 'params must be a JSON object' })
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Empty only in a composition: there the engine answers `PLAN_NAME_INVALID`, the code of every
+ * composition problem; a registered saga's name must simply be given.
+ */
+function IsNotEmptyUnlessComposed(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isNotEmpty',
+    validator: {
+      validate: (value, args) => (args?.object as { steps?: unknown }).steps !== undefined || (typeof value === 'string' && value !== ''),
+      defaultMessage: () => 'name should not be empty',
+    },
+  });
+}
+
+export class StartSagaDto implements StartSagaRequest {
+  @ApiProperty({
+    description: 'Registered saga name (see GET /api/saga-definitions); with `steps`, the name of the saga composed from them.',
+    example: 'order',
+  })
+  @IsString()
+  @IsNotEmptyUnlessComposed()
+  @MaxLength(200)
   name: string;
+
+  @ApiPropertyOptional({
+    type: [PlanStepDto],
+    description:
+      'Compose the saga from registered steps, in this order, each once and after the steps it requires. Errors: 404 `PLAN_STEP_NOT_REGISTERED`, 400 `PLAN_STEP_DUPLICATE`, `PLAN_REQUIREMENT_MISSING`, `PLAN_NAME_INVALID`, `PLAN_EMPTY` (with `field`).',
+    example: [{ step: 'check-inventory' }, { step: 'reserve-inventory' }, { step: 'process-payment', params: { surcharge: 4.9 } }],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_PLAN_STEPS)
+  @ValidateNested({ each: true })
+  @Type(() => PlanStepDto)
+  steps?: PlanStepDto[];
 
   @ApiProperty({
     description: 'The saga input (any JSON value the saga accepts). The demo `order` saga validates it.',

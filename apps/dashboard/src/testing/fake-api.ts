@@ -6,18 +6,22 @@
 import {
   canPerform,
   canResolveStep,
+  findPlanProblems,
   SAGA_ACTIONS,
   SAGA_STATUSES,
   type AdminRole,
   type ApiErrorBody,
   type SagaAction,
+  type PlanStepRequest,
+  type SagaDefinitionCensus,
   type SagaDefinitionView,
   type SagaDetail,
   type SagaStats,
   type SagaSummary,
+  type StepDefinitionView,
 } from '@nest-saga/contracts';
 import { vi } from 'vitest';
-import { makeDefinition } from './fixtures';
+import { makeCatalog, makeDefinition } from './fixtures';
 
 export interface RecordedRequest {
   method: string;
@@ -38,7 +42,10 @@ export interface FakeApiOptions {
   /** Tokens the fake accepts and their roles. */
   tokens?: Record<string, AdminRole>;
   sagas?: SagaDetail[];
-  definitions?: SagaDefinitionView[];
+  /** Without `versions`, each gets its own version with nothing running. */
+  definitions?: (SagaDefinitionView | SagaDefinitionCensus)[];
+  /** The step catalog (GET /api/saga-steps); the demo's four steps by default. */
+  steps?: StepDefinitionView[];
   stats?: SagaStats;
 }
 
@@ -78,7 +85,8 @@ export function createFakeApi(options: FakeApiOptions = {}) {
   const tokens = options.tokens ?? { [TEST_TOKEN]: 'operator', [VIEWER_TOKEN]: 'viewer' };
   const state = {
     sagas: [...(options.sagas ?? [])],
-    definitions: options.definitions ?? [makeDefinition()],
+    definitions: (options.definitions ?? [makeDefinition()]).map((d): SagaDefinitionCensus => ({ versions: [{ version: d.version, running: 0 }], ...d })),
+    steps: options.steps ?? makeCatalog(),
     stats: options.stats,
   };
   const requests: RecordedRequest[] = [];
@@ -105,6 +113,7 @@ export function createFakeApi(options: FakeApiOptions = {}) {
   route('GET', '/api/whoami', (request) => ({ status: 200, body: { role: roleOf(request) } }));
   route('GET', '/api/stats', () => ({ status: 200, body: state.stats ?? computeStats(state.sagas) }));
   route('GET', '/api/saga-definitions', () => ({ status: 200, body: state.definitions }));
+  route('GET', '/api/saga-steps', () => ({ status: 200, body: state.steps }));
   route('GET', '/api/sagas', ({ query }) => {
     const statuses = query.getAll('status');
     const name = query.get('name');
@@ -161,16 +170,28 @@ export function createFakeApi(options: FakeApiOptions = {}) {
   });
   route('POST', '/api/sagas', (request) => {
     if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
-    const body = request.body as { name?: string; input?: unknown; idempotencyKey?: string };
-    const definition = state.definitions.find((d) => d.name === body.name);
-    if (!definition) return error(404, 'SAGA_DEFINITION_NOT_FOUND', `No saga named "${body.name}"`);
+    const body = request.body as { name?: string; input?: unknown; idempotencyKey?: string; steps?: PlanStepRequest[] };
+    let name: string;
+    let firstStep: string | null;
+    if (body.steps) {
+      // The server's own rules and answers for a composition.
+      const [problem] = findPlanProblems({ name: body.name, steps: body.steps }, state.steps, { definitions: state.definitions.map((d) => d.name) });
+      if (problem) return error(problem.code === 'PLAN_STEP_NOT_REGISTERED' ? 404 : 400, problem.code, problem.message, problem.field);
+      name = body.name!.trim();
+      firstStep = body.steps[0]!.step;
+    } else {
+      const definition = state.definitions.find((d) => d.name === body.name);
+      if (!definition) return error(404, 'SAGA_DEFINITION_NOT_FOUND', `No saga named "${body.name}"`);
+      name = definition.name;
+      firstStep = definition.steps[0]?.name ?? null;
+    }
     const now = new Date().toISOString();
     const summary: SagaSummary = {
       id: `started-${state.sagas.length + 1}`,
-      name: definition.name,
+      name,
       status: 'PENDING',
       idempotencyKey: body.idempotencyKey ?? null,
-      currentStep: definition.steps[0]?.name ?? null,
+      currentStep: firstStep,
       currentStepIndex: 0,
       createdAt: now,
       updatedAt: now,

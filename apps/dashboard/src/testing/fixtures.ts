@@ -175,13 +175,18 @@ export function makeStepDefinition(name: string, overrides: Partial<StepDefiniti
   };
 }
 
+/** The demo's step catalog (GET /api/saga-steps), by name; create-shipment requires reserve-inventory. */
+export function makeCatalog(): StepDefinitionView[] {
+  return [...ORDER_STEPS].sort().map((name) => makeStepDefinition(name, name === 'create-shipment' ? { requires: ['reserve-inventory'] } : {}));
+}
+
 export function makeDefinition(overrides: Partial<SagaDefinitionView> = {}): SagaDefinitionView {
   return {
     name: 'order',
     version: 1,
     timeoutMs: 600_000,
     deadlinePolicy: 'compensate',
-    steps: ORDER_STEPS.map((name) => makeStepDefinition(name)),
+    steps: ORDER_STEPS.map((name) => makeStepDefinition(name, name === 'create-shipment' ? { requires: ['reserve-inventory'] } : {})),
     ...overrides,
   };
 }

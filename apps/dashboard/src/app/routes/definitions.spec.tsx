@@ -45,6 +45,15 @@ describe('definitions', () => {
     expect(api.requestsTo('/api/sagas', 'POST')[0]?.body).toEqual({ name: 'order', input: { orderId: 'o-9' }, idempotencyKey: 'o-9' });
   });
 
+  it('shows which versions still have unfinished sagas', async () => {
+    const definition = { ...makeDefinition({ version: 2 }), versions: [{ version: 2, running: 1 }, { version: 1, running: 3 }] };
+    renderApp('/definitions', { definitions: [definition] });
+    const card = await screen.findByRole('article', { name: 'order' });
+    const versions = within(card).getByRole('list', { name: 'Unfinished sagas by version' });
+    expect(within(versions).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['v2 (registered): 1 unfinished', 'v1: 3 unfinished']);
+    expect(within(card).getByText('needs reserve-inventory', { exact: false })).toBeTruthy();
+  });
+
   it('offers no start button to a viewer', async () => {
     renderApp('/definitions', { role: 'viewer' });
     await screen.findByRole('article', { name: 'order' });

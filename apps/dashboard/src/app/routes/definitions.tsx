@@ -1,6 +1,8 @@
 import { useState } from 'react';
+import { Button } from '../../components/button';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 import { useCanOperate } from '../../features/auth/session-context';
+import { ComposeSagaDialog } from '../../features/compose/components/compose-saga-dialog';
 import { useDefinitions } from '../../features/definitions/api/get-definitions';
 import { DefinitionCard } from '../../features/definitions/components/definition-card';
 import { StartSagaDialog } from '../../features/definitions/components/start-saga-dialog';
@@ -11,13 +13,21 @@ export function DefinitionsRoute() {
   const definitions = useDefinitions();
   const canOperate = useCanOperate();
   const [starting, setStarting] = useState<string | null>(null);
+  const [composing, setComposing] = useState(false);
   return (
     <div className="page">
       <header className="page-header">
         <div>
           <h1>Definitions</h1>
-          <p className="muted small">The sagas registered in the running app, with their steps in order.</p>
+          <p className="muted small">
+            The sagas registered in the running app, with their steps in order and the versions their unfinished sagas still run.
+          </p>
         </div>
+        {canOperate ? (
+          <Button variant="primary" onClick={() => setComposing(true)}>
+            Compose a saga…
+          </Button>
+        ) : null}
       </header>
       {definitions.isPending ? (
         <Loading label="Loading definitions…" />
@@ -35,6 +45,7 @@ export function DefinitionsRoute() {
         </div>
       )}
       {starting ? <StartSagaDialog name={starting} onClose={() => setStarting(null)} /> : null}
+      {composing ? <ComposeSagaDialog onClose={() => setComposing(false)} /> : null}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { apiError } from '../../testing/fake-api';
-import { at, makeDetail, makeEvent, makeFailedDetail, sagaId } from '../../testing/fixtures';
+import { at, makeDetail, makeEvent, makeFailedDetail, makePlan, sagaId } from '../../testing/fixtures';
 import { renderApp } from '../../testing/render';
 
 function runningSaga() {
@@ -220,6 +220,26 @@ describe('saga detail', () => {
     await user.keyboard('{Escape}');
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(document.activeElement).toBe(pause);
+  });
+
+  it('shows the plan the saga runs, with each step\'s params and policies, and its version', async () => {
+    const id = sagaId(777);
+    const saga = makeDetail(
+      { id, name: 'express-order', definitionVersion: 3, plan: makePlan({ name: 'express-order', version: 3, origin: 'composed' }, ['reserve-inventory', 'create-shipment'], { 'create-shipment': { carrier: 'express' } }) },
+    );
+    const steps = saga.steps.filter((s) => s.name === 'reserve-inventory' || s.name === 'create-shipment').map((s, index) => ({ ...s, index }));
+    const { user } = renderApp(`/sagas/${id}`, { sagas: [{ ...saga, steps }] });
+    const header = await screen.findByRole('region', { name: 'express-order' });
+    expect(within(header).getByText('Plan').nextElementSibling?.textContent).toBe('composed at start · version 3');
+
+    await user.click(screen.getByRole('tab', { name: 'Plan (2 steps)' }));
+    const plan = screen.getByRole('table', { name: 'Plan of express-order, version 3' });
+    const rows = within(plan).getAllByRole('row').slice(1);
+    expect(within(rows[0]!).getByText('reserve-inventory')).toBeTruthy();
+    expect(within(rows[0]!).getByText('none')).toBeTruthy();
+    expect(within(rows[1]!).getByText('create-shipment')).toBeTruthy();
+    expect(within(rows[1]!).getByText('{"carrier":"express"}')).toBeTruthy();
+    expect(within(rows[1]!).getByText('10 s')).toBeTruthy();
   });
 
   it('says when there is no saga with the id', async () => {

@@ -1,4 +1,4 @@
-/** /sagas/:id — header with status and actions, then tabs (`?tab=`): steps, input and output, history. */
+/** /sagas/:id — header with status and actions, then tabs (`?tab=`): steps, plan, input and output, history. */
 import { useState } from 'react';
 import { isApiError } from '../../lib/api-client';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -10,11 +10,12 @@ import { ActionDialog, type PendingAction } from '../../features/sagas/component
 import { EventHistory } from '../../features/sagas/components/event-history';
 import { SagaData } from '../../features/sagas/components/saga-data';
 import { SagaHeader } from '../../features/sagas/components/saga-header';
+import { SagaPlan } from '../../features/sagas/components/saga-plan';
 import { StepsTimeline } from '../../features/sagas/components/steps-timeline';
 import { useDocumentTitle } from '../../lib/use-document-title';
 import { useNow } from '../../lib/use-now';
 
-const TABS = ['steps', 'data', 'history'] as const;
+const TABS = ['steps', 'plan', 'data', 'history'] as const;
 type TabKey = (typeof TABS)[number];
 
 export function SagaDetailRoute() {
@@ -104,6 +105,7 @@ function SagaDetailPage({ id }: { id: string }) {
         }}
         items={[
           { key: 'steps', label: `Steps (${detail.steps.length})` },
+          { key: 'plan', label: `Plan (${detail.steps.length} step${detail.steps.length === 1 ? '' : 's'})` },
           { key: 'data', label: 'Input & output' },
           { key: 'history', label: `History (${detail.events.length})` },
         ]}
@@ -117,6 +119,8 @@ function SagaDetailPage({ id }: { id: string }) {
               setPending({ kind: 'resolve', step });
             }}
           />
+        ) : tab === 'plan' ? (
+          <SagaPlan saga={detail} />
         ) : tab === 'data' ? (
           <SagaData saga={detail} />
         ) : (

@@ -1,4 +1,4 @@
-import type { SagaDefinitionView } from '@nest-saga/contracts';
+import type { SagaDefinitionCensus } from '@nest-saga/contracts';
 import { Badge } from '../../../components/badge';
 import { Button, ButtonLink } from '../../../components/button';
 import { Table, Td, Th } from '../../../components/table';
@@ -6,7 +6,23 @@ import { formatDuration } from '../../../lib/format';
 import { sagaListHref } from '../../sagas/api/search-params';
 import { formatRetryPolicy } from './format-policy';
 
-export function DefinitionCard({ definition, onStart }: { definition: SagaDefinitionView; onStart?: () => void }) {
+/** Unfinished sagas per version: a deployment must keep the steps of every version still listed. */
+function Versions({ definition }: { definition: SagaDefinitionCensus }) {
+  return (
+    <ul className="version-list" aria-label="Unfinished sagas by version">
+      {definition.versions.map((v) => (
+        <li key={v.version}>
+          <Badge tone={v.version === definition.version ? 'info' : v.running > 0 ? 'warning' : 'muted'}>
+            v{v.version}
+            {v.version === definition.version ? ' (registered)' : ''}: {v.running} unfinished
+          </Badge>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function DefinitionCard({ definition, onStart }: { definition: SagaDefinitionCensus; onStart?: () => void }) {
   const titleId = `definition-${definition.name}`;
   return (
     <article className="card definition" aria-labelledby={titleId}>
@@ -19,6 +35,7 @@ export function DefinitionCard({ definition, onStart }: { definition: SagaDefini
             version {definition.version} · {definition.steps.length} steps · deadline{' '}
             {definition.timeoutMs ? `${formatDuration(definition.timeoutMs)}, then ${definition.deadlinePolicy}` : 'none'}
           </p>
+          <Versions definition={definition} />
         </div>
         <div className="card-actions">
           <ButtonLink to={sagaListHref({ name: definition.name })} size="sm">
@@ -47,7 +64,10 @@ export function DefinitionCard({ definition, onStart }: { definition: SagaDefini
           {definition.steps.map((step, index) => (
             <tr key={step.name}>
               <Td className="muted num-left">{index + 1}</Td>
-              <Td className="mono strong">{step.name}</Td>
+              <Td>
+                <span className="mono strong">{step.name}</span>
+                {step.requires.length ? <span className="muted small step-needs">needs {step.requires.join(', ')}</span> : null}
+              </Td>
               <Td>{step.hasCompensation ? <Badge tone="success">yes</Badge> : <Badge tone="muted">none</Badge>}</Td>
               <Td>{formatDuration(step.timeoutMs)}</Td>
               <Td className="small">{formatRetryPolicy(step.retry)}</Td>

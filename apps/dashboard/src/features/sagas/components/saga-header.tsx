@@ -6,6 +6,7 @@ import { DateTime, RelativeTime } from '../../../components/time';
 import { formatDuration, humanize } from '../../../lib/format';
 import { useCanOperate } from '../../auth/session-context';
 import { ACTION_LABELS, ACTION_TEXT } from './action-dialog';
+import { describePlan } from './saga-plan';
 import { SagaStatusBadge, STUCK_REASON_TEXT } from './status-badge';
 
 function Meta({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
@@ -52,6 +53,7 @@ export function SagaHeader({ saga, now, onAction }: { saga: SagaDetail; now: num
           <span className="mono break">{saga.id}</span> <CopyButton value={saga.id} label="Copy saga id" />
         </Meta>
         <Meta label="Idempotency key">{saga.idempotencyKey ? <span className="mono break">{saga.idempotencyKey}</span> : <span className="muted">none</span>}</Meta>
+        <Meta label="Plan">{describePlan(saga)}</Meta>
         <Meta label="Current step">{saga.currentStep ? <span className="mono">{saga.currentStep}</span> : <span className="muted">none</span>}</Meta>
         <Meta label="Owner">
           {saga.lease.ownerId ? (

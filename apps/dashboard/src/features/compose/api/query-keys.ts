@@ -1,0 +1,4 @@
+export const stepKeys = {
+  all: ['saga-steps'] as const,
+  catalog: () => [...stepKeys.all, 'catalog'] as const,
+};

@@ -48,6 +48,28 @@ describe('testing entry point for users of the library', () => {
     }
   });
 
+  it('runs a saga composed at run time on the in-memory store, params included', async () => {
+    const t = await createSagaTestingModule({ providers: [Ledger, Debit, Credit] });
+    try {
+      const sagas = t.module.get(SagaService);
+      const done = await (await sagas.compose('debit-then-credit').step('debit', { memo: 'rent' }).step('credit').start({ amount: 4 })).result();
+      expect(done.status).toBe('COMPLETED');
+      expect(done.plan!.steps.map((s) => [s.step, s.params])).toEqual([
+        ['debit', { memo: 'rent' }],
+        ['credit', {}],
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('calls one step with an engine-like context, params included', async () => {
+    const seen: unknown[] = [];
+    const runner = new StepTestRunner({ execute: (_input: unknown, ctx: StepContext) => void seen.push(ctx.params) }, { params: { memo: 'rent' } });
+    await runner.execute({});
+    expect(seen).toEqual([{ memo: 'rent' }]);
+  });
+
   it('calls one step with an engine-like context', async () => {
     const ledger = new Ledger();
     const runner = new StepTestRunner(new Debit(ledger), { sagaId: 's-1', stepName: 'debit' });

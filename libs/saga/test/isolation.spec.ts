@@ -235,6 +235,8 @@ describe('SagaService on PostgreSQL: unstorable inputs and outputs', () => {
 
   it('refuses operator text and list queries PostgreSQL cannot store, naming the field', async () => {
     const { sagaId } = await sagas.start(FlowSaga, { script: { 'step-b': { delayMs: 20_000 } } });
+    // Settled into its long step first, so the history changes only if a refused request wrote to it.
+    await until(() => sagas.get(sagaId), (d) => d.currentStep === 'step-b' && d.steps[1].status === 'RUNNING', 'step-b running', 60_000);
     await expect(sagas.cancel(sagaId, { actor: 'ops', reason: 'why \u0000' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'reason', sagaId });
     await expect(sagas.pause(sagaId, { actor: 'x'.repeat(201) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'actor' });
     await expect(sagas.list({ q: 'order-\u0000' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'q' });

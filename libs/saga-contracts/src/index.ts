@@ -48,3 +48,14 @@ export type {
 } from './dto.js';
 export { MAX_JSON_DEPTH, findUnstorableValue, unstorableTextProblem } from './storable.js';
 export type { UnstorableValue } from './storable.js';
+export { BULK_ACTION_STATUSES } from './dto.js';
+export type {
+  BulkActionStatus,
+  BulkActionFilter,
+  BulkActionRequest,
+  BulkActionPreview,
+  BulkCompensationPreview,
+  BulkCompensationStep,
+  BulkActionFailure,
+  BulkActionView,
+} from './dto.js';

@@ -1,6 +1,9 @@
+import { SagaBulkActionItemEntity } from './entities/saga-bulk-action-item.entity.js';
+import { SagaBulkActionEntity } from './entities/saga-bulk-action.entity.js';
 import { SagaEventEntity } from './entities/saga-event.entity.js';
 import { SagaInstanceEntity } from './entities/saga-instance.entity.js';
 import { CreateSagaTables1764000000000 } from './migrations/1764000000000-create-saga-tables.js';
+import { CreateSagaBulkActions1768000000000 } from './migrations/1768000000000-create-saga-bulk-actions.js';
 
 /**
  * Add to `TypeOrmModule.forRoot({ entities })`. They describe exactly what `sagaMigrations` create,
@@ -8,10 +11,10 @@ import { CreateSagaTables1764000000000 } from './migrations/1764000000000-create
  * `synchronize: true` also builds them (same indexes); keep it to tests and demos: it ignores the
  * table's fillfactor and the DESC order of the list indexes, and it is no upgrade path.
  */
-export const sagaEntities = [SagaInstanceEntity, SagaEventEntity];
+export const sagaEntities = [SagaInstanceEntity, SagaEventEntity, SagaBulkActionEntity, SagaBulkActionItemEntity];
 /**
  * Add to `TypeOrmModule.forRoot({ migrations })` and run them (`migrationsRun: true` or your CLI).
  * The production way to create and upgrade the saga tables; later versions add migrations, never
  * edit shipped ones.
  */
-export const sagaMigrations = [CreateSagaTables1764000000000];
+export const sagaMigrations = [CreateSagaTables1764000000000, CreateSagaBulkActions1768000000000];

@@ -37,3 +37,11 @@ export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence
 export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
 export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';
 export { DEFAULT_RETRY_POLICY } from './lib/engine/retry-policy.js';
+export { SagaBulkService } from './lib/bulk/saga-bulk.service.js';
+export type { SagaBulkRequest, SagaBulkSelection } from './lib/bulk/saga-bulk.service.js';
+export { SagaRetentionJob } from './lib/scheduler/saga-retention.job.js';
+export type { SagaRetentionDeletion, SagaRetentionCount, SagaRetentionRun } from './lib/scheduler/saga-retention.job.js';
+export type { SagaBulkActionsOptions, SagaRetentionOptions } from './lib/interfaces/saga-operations-options.interface.js';
+export { SagaBulkActionNotFoundError, SagaBulkActionNotRunningError, SagaBulkActionTooLargeError } from './lib/errors/bulk.errors.js';
+export { SagaBulkActionEntity } from './lib/persistence/entities/saga-bulk-action.entity.js';
+export { SagaBulkActionItemEntity } from './lib/persistence/entities/saga-bulk-action-item.entity.js';

@@ -2,6 +2,7 @@
 import type { SagaEventType } from './events.js';
 import type { PlanStepRequest } from './plans.js';
 import type { DeadlinePolicy, SagaStatus, StepFailurePolicy, StepStatus, StuckReason } from './statuses.js';
+import type { SagaAction } from './transitions.js';
 
 export interface ErrorView {
   name?: string;
@@ -228,5 +229,106 @@ export const SAGA_ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  /** No bulk action has this id (it never existed, or retention deleted it). */
+  BULK_ACTION_NOT_FOUND: 'BULK_ACTION_NOT_FOUND',
+  /** The bulk action is already `DONE` or `CANCELLED`. */
+  BULK_ACTION_NOT_RUNNING: 'BULK_ACTION_NOT_RUNNING',
+  /** The filter matches more sagas than one bulk action may take (`bulkActions.maxSagas`). */
+  BULK_ACTION_TOO_LARGE: 'BULK_ACTION_TOO_LARGE',
 } as const;
 export type SagaErrorCode = (typeof SAGA_ERROR_CODES)[keyof typeof SAGA_ERROR_CODES];
+
+/** Statuses of a bulk action. Persisted strings: never rename one. */
+export const BULK_ACTION_STATUSES = ['RUNNING', 'DONE', 'CANCELLED'] as const;
+export type BulkActionStatus = (typeof BULK_ACTION_STATUSES)[number];
+
+/**
+ * Which sagas a bulk action takes: every criterion given must hold (the same meaning as the list's
+ * query), and `ids`, when given, limits it to those sagas.
+ */
+export interface BulkActionFilter {
+  status?: SagaStatus[];
+  name?: string;
+  stuck?: boolean;
+  /** A saga id, or an idempotency key (or its prefix). */
+  q?: string;
+  /** At most 1,000 saga ids. */
+  ids?: string[];
+}
+
+/** Body of `POST /api/bulk-actions`. */
+export interface BulkActionRequest {
+  action: SagaAction;
+  filter: BulkActionFilter;
+  /** Recorded in every saga's history, after the bulk action's id. */
+  reason: string;
+  /** Only say what would happen (200 with a `BulkActionPreview`); nothing is changed. */
+  dryRun?: boolean;
+  /** Sagas acted on per second. Defaults to the module's `bulkActions.ratePerSec` (50). */
+  ratePerSec?: number;
+}
+
+/** One compensation a bulk action would run, and on how many of the matched sagas. */
+export interface BulkCompensationStep {
+  step: string;
+  sagas: number;
+}
+
+/** Per saga definition: the compensations the action would run, in the order they run (last step first). */
+export interface BulkCompensationPreview {
+  /** Saga definition name. */
+  name: string;
+  /** Matched sagas of this definition. */
+  sagas: number;
+  /** Compensations that would run (a step in flight is aborted and compensated as an unknown outcome). */
+  steps: BulkCompensationStep[];
+  /** Steps that did something but have no compensation: nothing is undone for them. */
+  noCompensation: BulkCompensationStep[];
+}
+
+/** Answer of a dry run: what the action would touch, as the real run would snapshot it now. */
+export interface BulkActionPreview {
+  action: SagaAction;
+  /** Sagas the action would be applied to: they match the filter and their status allows the action. */
+  matched: number;
+  /** The matched sagas by status. */
+  byStatus: Partial<Record<SagaStatus, number>>;
+  /** Sagas that match the filter but whose status does not allow the action: left alone. */
+  skipped: number;
+  skippedByStatus: Partial<Record<SagaStatus, number>>;
+  /** Up to 20 of the matched sagas, newest first. */
+  sample: SagaSummary[];
+  /** Empty for actions that compensate nothing (pause, resume, retry of a paused saga). */
+  compensations: BulkCompensationPreview[];
+}
+
+/** One saga the bulk action could not act on, with the error's stable code. */
+export interface BulkActionFailure {
+  sagaId: string;
+  code: string;
+  message: string;
+}
+
+/** `GET /api/bulk-actions/:id`. */
+export interface BulkActionView {
+  id: string;
+  action: SagaAction;
+  status: BulkActionStatus;
+  /** Sagas snapshotted when the action started; the set never changes afterwards. */
+  total: number;
+  /** Sagas acted on so far (succeeded + failed). */
+  done: number;
+  succeeded: number;
+  failed: number;
+  /** The first failures (at most 500), in the order the sagas were taken. */
+  failures: BulkActionFailure[];
+  filter: BulkActionFilter;
+  reason: string;
+  actor: string;
+  ratePerSec: number;
+  /** Instance running it; null once finished. */
+  ownerId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}

@@ -55,3 +55,14 @@ export type {
   AdminRole,
   SagaErrorCode,
 } from './dto.js';
+export { BULK_ACTION_STATUSES } from './dto.js';
+export type {
+  BulkActionStatus,
+  BulkActionFilter,
+  BulkActionRequest,
+  BulkActionPreview,
+  BulkCompensationPreview,
+  BulkCompensationStep,
+  BulkActionFailure,
+  BulkActionView,
+} from './dto.js';

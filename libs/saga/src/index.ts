@@ -58,3 +58,11 @@ export { HttpStepError, NonRetryableHttpStepError, SAGA_HTTP_ERROR_CODES } from 
 export type { HttpFailureDetails } from './lib/http/saga-http.errors.js';
 export { SAGA_TRACER_NAME, SAGA_SPAN_ATTRIBUTES } from './lib/tracing/saga-tracing.js';
 export type { SagaTraceContext } from './lib/tracing/trace-context.js';
+export { SagaBulkService } from './lib/bulk/saga-bulk.service.js';
+export type { SagaBulkRequest, SagaBulkSelection } from './lib/bulk/saga-bulk.service.js';
+export { SagaRetentionJob } from './lib/scheduler/saga-retention.job.js';
+export type { SagaRetentionDeletion, SagaRetentionCount, SagaRetentionRun } from './lib/scheduler/saga-retention.job.js';
+export type { SagaBulkActionsOptions, SagaRetentionOptions } from './lib/interfaces/saga-operations-options.interface.js';
+export { SagaBulkActionNotFoundError, SagaBulkActionNotRunningError, SagaBulkActionTooLargeError } from './lib/errors/bulk.errors.js';
+export { SagaBulkActionEntity } from './lib/persistence/entities/saga-bulk-action.entity.js';
+export { SagaBulkActionItemEntity } from './lib/persistence/entities/saga-bulk-action-item.entity.js';

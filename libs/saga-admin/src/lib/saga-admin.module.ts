@@ -8,6 +8,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { RouterModule, type Routes } from '@nestjs/core';
 // Not re-exported by the package root; the same module instance RouterModule reads its routes from.
 import { ROUTES } from '@nestjs/core/router/router-module.js';
+import { BulkActionsController } from './api/bulk-actions.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { SagaAdminController } from './api/saga-admin.controller.js';
 import { SagaInputValidators } from './api/saga-input-validators.js';
@@ -27,7 +28,7 @@ import type { SagaAdminModuleOptions } from './saga-admin-options.interface.js';
 import { resolveSagaAdminOptions, SAGA_ADMIN_RESOLVED_OPTIONS, type ResolvedSagaAdminOptions } from './saga-admin.options.js';
 
 /** The REST API's controllers, mounted at `${path}/api`. */
-@Module({ controllers: [SagasController, SagaAdminController, HealthController, SagaAdminOpenApiController] })
+@Module({ controllers: [SagasController, SagaAdminController, BulkActionsController, HealthController, SagaAdminOpenApiController] })
 export class SagaAdminApiModule {}
 
 /** The dashboard and the API's 404 for unknown routes, mounted at `${path}`; imported last. */

@@ -12,6 +12,9 @@ import { SagaStore } from './persistence/saga.store.js';
 import { TypeOrmSagaStore, type SqlClient } from './persistence/typeorm-saga.store.js';
 import { SagaStuckDetector } from './scheduler/saga-stuck.detector.js';
 import { SagaService } from './services/saga.service.js';
+import { SagaBulkService } from './bulk/saga-bulk.service.js';
+import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
+import { sagaOperationsProviders } from './saga-operations.providers.js';
 import { SAGA_STORE } from './saga.constants.js';
 import { SagaConfigurableModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
 import { resolveSagaOptions } from './saga-options.js';
@@ -65,6 +68,7 @@ const providers: Provider[] = [
   },
   SagaMetrics,
   { provide: SagaHttpClient, useFactory: () => new SagaHttpClient() },
+  ...sagaOperationsProviders,
 ];
 
 /**
@@ -74,7 +78,7 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore, SagaMetrics, SagaHttpClient],
+  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore, SagaMetrics, SagaHttpClient, SagaBulkService, SagaRetentionJob],
 })
 export class SagaModule extends SagaConfigurableModule {
   static forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

@@ -28,6 +28,9 @@ export const SAGA_ERROR_HTTP_STATUS: Readonly<Partial<Record<SagaErrorCode, numb
   [SAGA_ERROR_CODES.PLAN_REQUIREMENT_MISSING]: HttpStatus.BAD_REQUEST,
   [SAGA_ERROR_CODES.PLAN_STEP_NOT_REGISTERED]: HttpStatus.NOT_FOUND,
   [SAGA_ERROR_CODES.DATABASE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [SAGA_ERROR_CODES.BULK_ACTION_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [SAGA_ERROR_CODES.BULK_ACTION_NOT_RUNNING]: HttpStatus.CONFLICT,
+  [SAGA_ERROR_CODES.BULK_ACTION_TOO_LARGE]: HttpStatus.BAD_REQUEST,
 });
 
 /** Seconds a client should wait before retrying after a 503: an outage shorter than that is common. */

@@ -132,4 +132,11 @@ export interface SagaModuleOptions {
    * @default false
    */
   metrics?: boolean | SagaMetricsOptions;
+  /** Defaults of bulk actions (`SagaBulkService`). @default { ratePerSec: 50, maxSagas: 100000 } */
+  bulkActions?: import('./saga-operations-options.interface.js').SagaBulkActionsOptions;
+  /**
+   * Delete finished sagas (and their history) once they are this old. Needs the TypeORM store.
+   * @default undefined (off: nothing is ever deleted)
+   */
+  retention?: import('./saga-operations-options.interface.js').SagaRetentionOptions;
 }

@@ -1,0 +1,76 @@
+/**
+ * Providers of bulk actions and retention. Both work on the saga tables in PostgreSQL through the
+ * app's TypeORM DataSource; with another store, bulk actions answer with a configuration error and
+ * retention refuses to start.
+ */
+import type { Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { resolveBulkOptions } from './bulk/bulk-options.js';
+import { SagaBulkService } from './bulk/saga-bulk.service.js';
+import { SagaBulkWorker } from './bulk/saga-bulk.worker.js';
+import { SagaConfigurationError } from './errors/saga.errors.js';
+import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
+import { SagaBulkStore } from './persistence/saga-bulk.store.js';
+import { SagaRetentionStore } from './persistence/saga-retention.store.js';
+import { lazySqlPool } from './persistence/sql-pool.js';
+import { TypeOrmSagaBulkStore } from './persistence/typeorm-saga-bulk.store.js';
+import { TypeOrmSagaRetentionStore } from './persistence/typeorm-saga-retention.store.js';
+import { resolveRetentionOptions } from './scheduler/retention-options.js';
+import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
+import { SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
+import { SAGA_BULK_OPTIONS, SAGA_BULK_STORE, SAGA_RETENTION_OPTIONS, SAGA_RETENTION_STORE } from './saga-operations.tokens.js';
+
+const usesTypeOrm = (options: SagaModuleOptions) => !options.store || options.store === 'typeorm';
+
+/** Every call fails with the same clear error: the configured store cannot do bulk actions. */
+export class UnsupportedSagaBulkStore extends SagaBulkStore {
+  private fail(): Promise<never> {
+    return Promise.reject(
+      new SagaConfigurationError('Bulk actions need the TypeORM (PostgreSQL) saga store; this app passes another store to SagaModule.forRoot({ store }).'),
+    );
+  }
+  countMatching = () => this.fail();
+  sample = () => this.fail();
+  stepsToUndo = () => this.fail();
+  create = () => this.fail();
+  get = () => this.fail();
+  list = () => this.fail();
+  failures = () => this.fail();
+  pending = () => this.fail();
+  record = () => this.fail();
+  finish = () => this.fail();
+  cancel = () => this.fail();
+  renew = () => this.fail();
+  claimOrphan = () => this.fail();
+  release = () => this.fail();
+}
+
+export const sagaOperationsProviders: Provider[] = [
+  { provide: SAGA_BULK_OPTIONS, inject: [SAGA_MODULE_OPTIONS], useFactory: (options: SagaModuleOptions) => resolveBulkOptions(options.bulkActions) },
+  {
+    provide: SAGA_RETENTION_OPTIONS,
+    inject: [SAGA_MODULE_OPTIONS],
+    useFactory: (options: SagaModuleOptions) => {
+      const resolved = resolveRetentionOptions(options.retention);
+      if (resolved && !usesTypeOrm(options)) {
+        throw new SagaConfigurationError('SagaModule.forRoot({ retention }) needs the TypeORM (PostgreSQL) saga store: leave retention unset with another store.');
+      }
+      return resolved;
+    },
+  },
+  {
+    provide: SAGA_BULK_STORE,
+    inject: [SAGA_MODULE_OPTIONS, ModuleRef],
+    useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaBulkStore =>
+      usesTypeOrm(options) ? new TypeOrmSagaBulkStore(lazySqlPool(moduleRef, options.dataSourceName, 'Bulk actions')) : new UnsupportedSagaBulkStore(),
+  },
+  {
+    provide: SAGA_RETENTION_STORE,
+    inject: [SAGA_MODULE_OPTIONS, ModuleRef],
+    useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaRetentionStore =>
+      new TypeOrmSagaRetentionStore(lazySqlPool(moduleRef, options.dataSourceName, 'Saga retention')),
+  },
+  SagaBulkWorker,
+  SagaBulkService,
+  SagaRetentionJob,
+];

@@ -137,9 +137,18 @@ describe('several app instances on one database', () => {
 
   it('takes over the sagas of an instance killed with SIGKILL; no finished step runs again', { timeout: FINISH_MS + VICTIM_LEASE_MS + 120_000 }, async () => {
     const url = await freshDb();
-    const victim = await startWorker(url, 'node-victim', { ...WORKER_ENV, LEASE_MS: String(VICTIM_LEASE_MS) });
-    workers.push(victim, await startWorker(url, 'node-survivor', WORKER_ENV));
-    workers.push(await startWorker(url, 'node-starter', { ...WORKER_ENV, START_SAGAS: '150', START_INPUT: JSON.stringify({ delays: { 'work-1': 40, 'work-2': 60, 'work-3': 40, 'work-4': 40 } }) }));
+    // The victim starts the sagas itself, so it owns the first ones at once (they start in the
+    // instance that has capacity), and runs its steps slowly: it is surely in the middle of steps it
+    // owns when we look, however busy the machine. The survivor claims the rest meanwhile.
+    workers.push(await startWorker(url, 'node-survivor', WORKER_ENV));
+    const victim = await startWorker(url, 'node-victim', {
+      ...WORKER_ENV,
+      LEASE_MS: String(VICTIM_LEASE_MS),
+      SLOW_MS: '3000',
+      START_SAGAS: '150',
+      START_INPUT: JSON.stringify({ delays: { 'work-1': 40, 'work-2': 60, 'work-3': 40, 'work-4': 40 } }),
+    });
+    workers.push(victim);
     // In the middle of steps of sagas it owns now (not merely attempts it left behind earlier).
     const ownedMidStep = `SELECT s.id FROM saga_instances s WHERE s.owner_id = 'node-victim' AND s.status = 'RUNNING'
       AND EXISTS (SELECT 1 FROM test_attempts a WHERE a.saga_id = s.id AND a.instance = 'node-victim' AND a.finished_at IS NULL)`;

@@ -6,7 +6,9 @@
  * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up.
  * Prints a table, then one JSON line with the figures. Statements are counted at the driver;
  * commits come from pg_stat_database (PostgreSQL server) or equal the statements (embedded,
- * where every statement is its own transaction).
+ * where every statement is its own transaction). `commitMs` is a single-row autocommit insert's
+ * latency on the same server and pool, measured before the run; `floorMs` = (S + 1) × commitMs is
+ * what a lone saga cannot beat, and `p50ToFloor` says how far the p50 is from it.
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,15 +82,47 @@ function makeSteps(count: number): Provider[] {
   return classes;
 }
 
-/** Counts every statement the pool runs (the saga store's and anything else's). */
-function countStatements(pool: pg.Pool): { count: () => number } {
+/**
+ * Counts every statement the pool runs (the saga store's and anything else's) and the time the pool
+ * is busy with at least one of them (overlapping statements count once), so a run splits into time
+ * spent in PostgreSQL and the wire, and time spent elsewhere (the engine, timers, the event loop).
+ */
+function countStatements(pool: pg.Pool): { count: () => number; busyMs: () => number } {
   let n = 0;
+  let inFlight = 0;
+  let busySince = 0;
+  let busy = 0;
+  const done = () => {
+    if (--inFlight === 0) busy += performance.now() - busySince;
+  };
   const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     n++;
-    return original(...args);
+    if (inFlight++ === 0) busySince = performance.now();
+    const result = original(...args);
+    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+    else done();
+    return result;
   };
-  return { count: () => n };
+  return { count: () => n, busyMs: () => busy + (inFlight > 0 ? performance.now() - busySince : 0) };
+}
+
+/**
+ * The latency of one durable commit on this server through this pool: the p50 of single-row
+ * autocommit inserts, one at a time. A lone saga of S steps needs S + 1 of them (the start and one
+ * checkpoint per step), which makes its floor.
+ */
+async function measureCommitMs(pool: pg.Pool, runs = 300): Promise<number> {
+  await pool.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (id bigserial PRIMARY KEY, v int NOT NULL)');
+  const times: number[] = [];
+  for (let i = 0; i < runs + 20; i++) {
+    const t = performance.now();
+    await pool.query('INSERT INTO bench_commit_probe (v) VALUES ($1)', [i]);
+    if (i >= 20) times.push(performance.now() - t);
+  }
+  await pool.query('DROP TABLE bench_commit_probe');
+  times.sort((a, b) => a - b);
+  return percentile(times, 50);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -210,6 +244,7 @@ async function main() {
   const { DataSource } = await import('typeorm');
   const ds = app.get(DataSource);
   const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  const commitMs = await measureCommitMs(pool);
   const statements = countStatements(pool);
 
   const ends = new Map<string, (status: string) => void>();
@@ -283,8 +318,10 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
   const commits0 = await commitsOf();
   const stmts0 = statements.count();
+  const busy0 = statements.busyMs();
   const { latencies, statuses, seconds } = await runBatch(N);
   const stmts = statements.count() - stmts0;
+  const busyMs = statements.busyMs() - busy0;
   await new Promise((r) => setTimeout(r, 1_200));
   // Our own two reads of pg_stat_database are transactions too: take them off.
   const commits = serverUrl ? (await commitsOf()) - commits0 - 1 : stmts;
@@ -304,6 +341,13 @@ async function main() {
     stepsPerSec: Math.round(((N * S) / seconds) * 10) / 10,
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
+    commitMs: Math.round(commitMs * 1000) / 1000,
+    floorMs: Math.round((S + 1) * commitMs * 100) / 100,
+    p50ToFloor: Math.round((percentile(latencies, 50) / ((S + 1) * commitMs)) * 100) / 100,
+    // Where a saga's time goes, per saga: the pool busy with a statement, and the rest of the wall
+    // clock (engine, timers, event loop). At 1 in flight they add up to the mean latency.
+    statementMsPerSaga: Math.round((busyMs / N) * 100) / 100,
+    elsewhereMsPerSaga: Math.round(((seconds * 1000 - busyMs) / N) * 100) / 100,
     commitsPerSaga: Math.round((commits / N) * 100) / 100,
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
     rssMb,
@@ -322,6 +366,8 @@ async function main() {
     ['steps/s', String(result.stepsPerSec)],
     ['latency p50 / p99 (ms)', `${result.p50Ms} / ${result.p99Ms}`],
     ['commits per saga', String(result.commitsPerSaga)],
+    ['commit / floor (ms)', `${result.commitMs} / ${result.floorMs} (p50 is ${result.p50ToFloor}× the floor)`],
+    ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
     ['statements per saga', String(result.statementsPerSaga)],
     ['RSS (MB)', String(rssMb)],
     ...(PRELOAD > 0

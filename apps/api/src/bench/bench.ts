@@ -142,7 +142,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 /**
  * `--preload N`: N finished sagas of four names with five history rows each, written in SQL in
- * chunks (minutes for a million), spread over the past year, as a long-running app would hold them.
+ * chunks (about half a minute for a million), spread over the past year, as a long-running app
+ * would hold them: ids time-ordered (UUIDv7 from the start time), as the engine makes them.
  */
 async function preload(url: string, total: number): Promise<number> {
   const t0 = performance.now();
@@ -154,14 +155,14 @@ async function preload(url: string, total: number): Promise<number> {
         `WITH s AS (
            INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key, fence, steps,
                                        created_at, updated_at, finished_at)
-           SELECT gen_random_uuid(), (ARRAY['order', 'refund', 'signup', 'invoice'])[1 + i % 4], 1,
+           SELECT (lpad(to_hex((extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15))::uuid,
+                  (ARRAY['order', 'refund', 'signup', 'invoice'])[1 + i % 4], 1,
                   CASE WHEN i % 20 = 0 THEN 'CANCELLED' WHEN i % 10 = 1 THEN 'COMPENSATED' WHEN i % 50 = 7 THEN 'FAILED' ELSE 'COMPLETED' END,
                   jsonb_build_object('orderId', 'pre-' || i, 'amount', i % 1000), 4, 'pre-' || i, 1,
                   '[{"name":"a","status":"COMPLETED","attempts":1},{"name":"b","status":"COMPLETED","attempts":1},{"name":"c","status":"COMPLETED","attempts":1},{"name":"d","status":"COMPLETED","attempts":1}]'::jsonb,
-                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days',
-                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days' + interval '1 second',
-                  now() - interval '365 days' + (i::double precision / $3) * interval '364 days' + interval '1 second'
-           FROM generate_series($1::int, $2::int) AS i
+                  t.at, t.at + interval '1 second', t.at + interval '1 second'
+           FROM generate_series($1::int, $2::int) AS i,
+                LATERAL (SELECT now() - interval '365 days' + (i::double precision / $3) * interval '364 days' AS at) AS t
            RETURNING id, created_at)
          INSERT INTO saga_events (saga_id, at, type, step, attempt)
          SELECT s.id, s.created_at, e.type, e.step, e.attempt FROM s
@@ -172,6 +173,9 @@ async function preload(url: string, total: number): Promise<number> {
     }
     await c.query('VACUUM ANALYZE saga_instances');
     await c.query('VACUUM ANALYZE saga_events');
+    // Flush the load's dirty pages now, as a long-running database would have long since; otherwise
+    // the run below pays for the load's checkpoint. Needs a superuser or pg_checkpoint: skipped if refused.
+    await c.query('CHECKPOINT').catch(() => undefined);
   });
   return (performance.now() - t0) / 1000;
 }

@@ -48,6 +48,22 @@ describe('testing entry point for users of the library', () => {
     }
   });
 
+  it('gives sagas time-ordered ids (UUIDv7), in the order they were started', async () => {
+    const t = await createSagaTestingModule({ providers: [Ledger, Debit, Credit, Transfer] });
+    try {
+      const sagas = t.module.get(SagaService);
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) ids.push((await sagas.start(Transfer, { amount: i })).sagaId);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect([...ids].sort()).toEqual(ids);
+      // The first 48 bits are the start time in ms.
+      const ms = parseInt(ids[0].replace(/-/g, '').slice(0, 12), 16);
+      expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('runs a saga composed at run time on the in-memory store, params included', async () => {
     const t = await createSagaTestingModule({ providers: [Ledger, Debit, Credit] });
     try {

@@ -3,7 +3,7 @@
  * reads exactly what the real run would snapshot, and a tracked action that any instance can read
  * and cancel. The instance that accepts an action runs it (see SagaBulkWorker).
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import {
   SAGA_ACTIONS,
   SAGA_STATUSES,
@@ -126,7 +126,7 @@ export class SagaBulkService {
     if (matched > max) throw new SagaBulkActionTooLargeError(matched, max);
     const rec = await this.store.create(
       {
-        id: randomUUID(),
+        id: timeOrderedUuid(),
         action,
         filter,
         reason,

@@ -6,6 +6,7 @@
  * (SagaValidationError naming the field) before any write, so it never fails a shared statement.
  */
 import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import type {
   SagaAction,
   SagaDefinitionCensus,
@@ -114,7 +115,10 @@ export class SagaService {
     try {
       inserted = await this.insertTraced(
         {
-          id: randomUUID(),
+          // Time-ordered (UUIDv7): new rows land at the right edge of the id indexes (the primary key
+          // and the history's saga index) instead of a random page of a large table, which keeps
+          // starts and history writes as cheap on a million rows as on an empty table.
+          id: timeOrderedUuid(),
           name: plan.name,
           version: plan.version,
           status: runHere ? 'RUNNING' : 'PENDING',

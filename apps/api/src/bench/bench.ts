@@ -87,24 +87,49 @@ function makeSteps(count: number): Provider[] {
  * is busy with at least one of them (overlapping statements count once), so a run splits into time
  * spent in PostgreSQL and the wire, and time spent elsewhere (the engine, timers, the event loop).
  */
-function countStatements(pool: pg.Pool): { count: () => number; busyMs: () => number } {
+function countStatements(pool: pg.Pool): { count: () => number; busyMs: () => number; byKind: () => Record<string, { count: number; p50Ms: number }>; reset: () => void } {
   let n = 0;
   let inFlight = 0;
   let busySince = 0;
   let busy = 0;
-  const done = () => {
-    if (--inFlight === 0) busy += performance.now() - busySince;
+  let times = new Map<string, number[]>();
+  const done = (kind: string, t0: number) => () => {
+    const end = performance.now();
+    if (--inFlight === 0) busy += end - busySince;
+    let list = times.get(kind);
+    if (!list) times.set(kind, (list = []));
+    list.push(end - t0);
   };
   const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     n++;
-    if (inFlight++ === 0) busySince = performance.now();
+    const t0 = performance.now();
+    if (inFlight++ === 0) busySince = t0;
+    const finish = done(statementKind(args[0]), t0);
     const result = original(...args);
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
-    else done();
+    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(finish, finish);
+    else finish();
     return result;
   };
-  return { count: () => n, busyMs: () => busy + (inFlight > 0 ? performance.now() - busySince : 0) };
+  return {
+    count: () => n,
+    busyMs: () => busy + (inFlight > 0 ? performance.now() - busySince : 0),
+    byKind: () =>
+      Object.fromEntries(
+        [...times].map(([kind, list]) => [kind, { count: list.length, p50Ms: Math.round(percentile([...list].sort((a, b) => a - b), 50) * 1000) / 1000 }]),
+      ),
+    reset: () => (times = new Map()),
+  };
+}
+
+/** What a store statement does, from its text: a start, a checkpoint, a claim, or something else. */
+function statementKind(query: unknown): string {
+  const text = typeof query === 'string' ? query : typeof (query as { text?: unknown })?.text === 'string' ? (query as { text: string }).text : '';
+  if (/INSERT INTO saga_instances/.test(text)) return 'start';
+  if (/UPDATE saga_instances s? ?SET\s+status/.test(text)) return 'checkpoint';
+  if (/FOR UPDATE SKIP LOCKED/.test(text)) return 'claim';
+  if (/lease_expires_at = now\(\)/.test(text)) return 'lease';
+  return 'other';
 }
 
 /**
@@ -323,6 +348,7 @@ async function main() {
   const commits0 = await commitsOf();
   const stmts0 = statements.count();
   const busy0 = statements.busyMs();
+  statements.reset();
   const { latencies, statuses, seconds } = await runBatch(N);
   const stmts = statements.count() - stmts0;
   const busyMs = statements.busyMs() - busy0;
@@ -352,6 +378,8 @@ async function main() {
     // clock (engine, timers, event loop). At 1 in flight they add up to the mean latency.
     statementMsPerSaga: Math.round((busyMs / N) * 100) / 100,
     elsewhereMsPerSaga: Math.round(((seconds * 1000 - busyMs) / N) * 100) / 100,
+    // Each kind of statement the run made: how many, and its p50 at the pool (send to result).
+    statementsByKind: statements.byKind(),
     commitsPerSaga: Math.round((commits / N) * 100) / 100,
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
     rssMb,
@@ -372,6 +400,7 @@ async function main() {
     ['commits per saga', String(result.commitsPerSaga)],
     ['commit / floor (ms)', `${result.commitMs} / ${result.floorMs} (p50 is ${result.p50ToFloor}× the floor)`],
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
+    ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),
     ['statements per saga', String(result.statementsPerSaga)],
     ['RSS (MB)', String(rssMb)],
     ...(PRELOAD > 0

@@ -1,5 +1,5 @@
 /** Sagas composed at run time through the admin API, the step catalog, plans in the detail, and the census. */
-import type { SagaDefinitionCensus, SagaDetail, StepDefinitionView } from '@nest-saga/contracts';
+import type { SagaDefinitionCensus, SagaDetail, SagaStats, StepDefinitionView } from '@nest-saga/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, orderInput } from './support/http.js';
 import { ledger } from './support/ledger.js';
@@ -114,6 +114,15 @@ describe('plans through the admin API', () => {
       expect(order.steps.find((s) => s.name === 'create-shipment')!.requires).toEqual(['reserve-inventory']);
       return order.versions;
     };
+    // Sagas of the tests before this one may still be settling: wait until no order is on its way
+    // (pending, running or compensating), so the count below moves only with this test's sagas.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const byStatus = (await api.get<SagaStats>('/api/stats')).body.byName.order ?? {};
+      if (!['PENDING', 'RUNNING', 'COMPENSATING'].some((status) => (byStatus[status as keyof typeof byStatus] ?? 0) > 0)) break;
+      if (Date.now() > deadline) throw new Error(`orders still on their way: ${JSON.stringify(byStatus)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const before = await running();
     expect(before).toHaveLength(1);
     const failing = { failAt: 'create-shipment', failCompensationAt: 'reserve-inventory' };

@@ -203,7 +203,10 @@ export function BulkActionDialog({ action, scope, onClose, onStarted }: BulkActi
           required
           aria-invalid={reasonError ? true : undefined}
           aria-describedby={reasonError ? `${id}-reason-error` : `${id}-reason-help`}
-          onChange={(event) => setReason(event.target.value)}
+          onChange={(event) => {
+            setReason(event.target.value);
+            if (reasonError && event.target.value.trim()) setReasonError(null);
+          }}
           placeholder="Why, for whoever looks at these sagas next"
         />
         {reasonError ? (

@@ -293,6 +293,10 @@ export function createFakeApi(options: FakeApiOptions = {}) {
     });
     return { status: 202, body: { id } };
   });
+  route('GET', '/api/bulk-actions', ({ query }) => ({
+    status: 200,
+    body: [...state.bulkActions].reverse().slice(0, Number(query.get('limit') ?? 20)).map((b) => ({ ...b, failures: [] })),
+  }));
   route('GET', '/api/bulk-actions/:id', (_r, { id }) => {
     const view = state.bulkActions.find((b) => b.id === id);
     return view ? { status: 200, body: view } : error(404, 'BULK_ACTION_NOT_FOUND', `Bulk action "${id}" was not found`);

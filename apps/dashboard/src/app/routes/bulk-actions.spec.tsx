@@ -165,6 +165,22 @@ describe('bulk actions on the sagas list', () => {
     expect(screen.queryByRole('region', { name: 'Bulk action' })).toBeNull();
   });
 
+  it('lists the recent bulk actions when asked, and opens one', async () => {
+    const { user, api, location } = renderApp('/sagas', { sagas: [running(901, 'r-1')] });
+    api.state.bulkActions.push(bulkView({ reason: 'earlier outage' }));
+    await screen.findByText('r-1');
+    expect(api.requestsTo('/api/bulk-actions', 'GET')).toHaveLength(0);
+    await user.click(screen.getByText('Recent bulk actions'));
+    const table = await screen.findByRole('table', { name: 'Recent bulk actions, newest first' });
+    const row = within(table).getAllByRole('row')[1]!;
+    expect(row.textContent).toContain('cancel');
+    expect(row.textContent).toContain('4 / 10');
+    expect(row.textContent).toContain('earlier outage');
+    await user.click(within(row).getByRole('button', { name: /^Show bulk cancel/ }));
+    await waitFor(() => expect(new URLSearchParams(location().search).get('bulk')).toBe(bulkView().id));
+    await within(await screen.findByRole('region', { name: 'Bulk action' })).findByText('4 of 10 sagas done (40%)');
+  });
+
   it('says when the linked bulk action does not exist', async () => {
     renderApp('/sagas?bulk=00000000-0000-4000-9000-000000000404');
     const progress = await screen.findByRole('region', { name: 'Bulk action' });

@@ -11,6 +11,7 @@ import { useCanOperate } from '../../features/auth/session-context';
 import { BulkActionDialog } from '../../features/bulk-actions/components/bulk-action-dialog';
 import { BulkProgress } from '../../features/bulk-actions/components/bulk-progress';
 import { BulkToolbar } from '../../features/bulk-actions/components/bulk-toolbar';
+import { RecentBulkActions } from '../../features/bulk-actions/components/recent-bulk-actions';
 import type { BulkScope } from '../../features/bulk-actions/lib/selection';
 import { useDefinitions } from '../../features/definitions/api/get-definitions';
 import { LIST_REFRESH_MS, useSagas } from '../../features/sagas/api/get-sagas';
@@ -115,7 +116,7 @@ export function SagasListRoute() {
 
       <SagaFilters filters={filters} names={names} onChange={onFilters} />
 
-      {bulkId ? <BulkProgress key={bulkId} id={bulkId} onDismiss={() => showBulk(null)} /> : null}
+      {bulkId ? <BulkProgress key={bulkId} id={bulkId} onDismiss={() => showBulk(null)} /> : <RecentBulkActions onOpen={showBulk} />}
 
       <section className="card card-flush" aria-label="Results" aria-busy={sagas.isFetching}>
         {canOperate ? (

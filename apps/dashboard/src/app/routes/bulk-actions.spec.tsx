@@ -97,9 +97,23 @@ describe('bulk actions on the sagas list', () => {
     expect(api.requestsTo('/api/bulk-actions', 'POST').at(-1)!.body).toMatchObject({ action: 'retry', filter: { status: ['FAILED'], name: 'order' }, dryRun: true });
 
     await user.type(within(dialog).getByLabelText(/Reason/), 'warehouse back online');
+    // A rate the API would refuse is caught before sending.
+    await user.type(within(dialog).getByLabelText(/Rate/), '0');
+    await user.click(within(dialog).getByRole('button', { name: 'Retry 30 sagas' }));
+    expect((await within(dialog).findByRole('alert')).textContent).toBe('The rate is a number of sagas per second from 0.1 to 1000.');
+    expect(api.requestsTo('/api/bulk-actions', 'POST')).toHaveLength(1);
+    await user.clear(within(dialog).getByLabelText(/Rate/));
+    await user.type(within(dialog).getByLabelText(/Rate/), '5');
     await user.click(within(dialog).getByRole('button', { name: 'Retry 30 sagas' }));
     await waitFor(() => expect(api.state.bulkActions).toHaveLength(1));
     expect(api.state.bulkActions[0]).toMatchObject({ action: 'retry', filter: { status: ['FAILED'], name: 'order' }, total: 30 });
+    expect(api.requestsTo('/api/bulk-actions', 'POST').at(-1)!.body).toEqual({
+      action: 'retry',
+      filter: { status: ['FAILED'], name: 'order' },
+      reason: 'warehouse back online',
+      ratePerSec: 5,
+      dryRun: false,
+    });
   });
 
   it('says so when nothing can be acted on, and keeps confirm disabled', async () => {

@@ -16,6 +16,11 @@ import { useBulkPreview } from '../api/preview-bulk-action';
 import { useStartBulkAction } from '../api/start-bulk-action';
 import { BULK_ACTION_TEXT, describeFilters, toBulkFilter, type BulkScope } from '../lib/selection';
 
+/** Bounds the API accepts for `ratePerSec`, and the library's default (`bulkActions.ratePerSec`). */
+const BULK_RATE_MIN = 0.1;
+const BULK_RATE_MAX = 1_000;
+const BULK_DEFAULT_RATE = 50;
+
 export interface BulkActionDialogProps {
   action: SagaAction;
   scope: BulkScope;
@@ -136,17 +141,19 @@ export function BulkActionDialog({ action, scope, onClose, onStarted }: BulkActi
   const start = useStartBulkAction();
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
+  const [rate, setRate] = useState('');
+  const [rateError, setRateError] = useState<string | null>(null);
   const matched = preview.data?.matched ?? 0;
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const trimmed = reason.trim();
-    if (!trimmed) {
-      setReasonError('Give a reason: it is recorded in the history of every saga this touches.');
-      return;
-    }
-    setReasonError(null);
-    start.mutate({ action, filter, reason: trimmed }, { onSuccess: ({ id: bulkId }) => onStarted(bulkId) });
+    const ratePerSec = rate.trim() === '' ? undefined : Number(rate);
+    const badRate = ratePerSec !== undefined && !(Number.isFinite(ratePerSec) && ratePerSec >= BULK_RATE_MIN && ratePerSec <= BULK_RATE_MAX);
+    setReasonError(trimmed ? null : 'Give a reason: it is recorded in the history of every saga this touches.');
+    setRateError(badRate ? `The rate is a number of sagas per second from ${BULK_RATE_MIN} to ${BULK_RATE_MAX}.` : null);
+    if (!trimmed || badRate) return;
+    start.mutate({ action, filter, reason: trimmed, ...(ratePerSec !== undefined ? { ratePerSec } : {}) }, { onSuccess: ({ id: bulkId }) => onStarted(bulkId) });
   };
 
   return (
@@ -219,6 +226,27 @@ export function BulkActionDialog({ action, scope, onClose, onStarted }: BulkActi
             little from the dry run if some changed meanwhile.
           </p>
         )}
+        <label htmlFor={`${id}-rate`}>
+          Rate <span className="muted">(sagas per second; optional: empty is the app’s default, {BULK_DEFAULT_RATE} unless configured)</span>
+        </label>
+        <input
+          id={`${id}-rate`}
+          className="bulk-rate"
+          inputMode="decimal"
+          value={rate}
+          placeholder="default"
+          aria-invalid={rateError ? true : undefined}
+          aria-describedby={rateError ? `${id}-rate-error` : undefined}
+          onChange={(event) => {
+            setRate(event.target.value);
+            setRateError(null);
+          }}
+        />
+        {rateError ? (
+          <p id={`${id}-rate-error`} className="field-error" role="alert">
+            {rateError}
+          </p>
+        ) : null}
         {start.isError ? <ErrorMessage error={start.error} /> : null}
       </form>
     </Dialog>

@@ -179,6 +179,22 @@ describe('bulk actions on the sagas list', () => {
     expect(screen.queryByRole('region', { name: 'Bulk action' })).toBeNull();
   });
 
+  it('offers the actions the ticked sagas allow now, following the list as it refreshes', async () => {
+    const saga = running(951, 'moving');
+    const { user, api } = renderApp('/sagas', { sagas: [saga] });
+    await user.click(await screen.findByRole('checkbox', { name: `Select saga ${saga.id}` }));
+    const toolbar = screen.getByRole('toolbar', { name: 'Bulk actions' });
+    expect(within(toolbar).getByRole('button', { name: 'Pause…' })).toBeTruthy();
+    expect(within(toolbar).queryByRole('button', { name: 'Resume…' })).toBeNull();
+
+    // Someone paused it meanwhile.
+    api.state.sagas = api.state.sagas.map((s) => ({ ...s, status: 'PAUSED' as const }));
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    await within(toolbar).findByRole('button', { name: 'Resume…' });
+    expect(within(toolbar).queryByRole('button', { name: 'Pause…' })).toBeNull();
+    expect((screen.getByRole('checkbox', { name: `Select saga ${saga.id}` }) as HTMLInputElement).checked).toBe(true);
+  });
+
   it('lists the recent bulk actions when asked, and opens one', async () => {
     const { user, api, location } = renderApp('/sagas', { sagas: [running(901, 'r-1')] });
     api.state.bulkActions.push(bulkView({ reason: 'earlier outage' }));

@@ -62,6 +62,17 @@ export function SagasListRoute() {
     setPicked(new Map());
     setAllMatching(false);
   }, [filtersKey]);
+  // Ticked rows follow the list's refreshes, so the actions offered match their current statuses.
+  useEffect(() => {
+    const rows = sagas.data?.items;
+    if (!rows) return;
+    setPicked((current) => {
+      if (!current.size || !rows.some((row) => current.has(row.id) && current.get(row.id)!.status !== row.status)) return current;
+      const next = new Map(current);
+      for (const row of rows) if (next.has(row.id)) next.set(row.id, row);
+      return next;
+    });
+  }, [sagas.data]);
   const clearSelection = () => {
     setPicked(new Map());
     setAllMatching(false);

@@ -90,7 +90,7 @@ describe('bulk actions in Chromium', () => {
     for (const key of keys) await page.getByText(key, { exact: true }).waitFor();
     const toolbar = page.getByRole('toolbar', { name: 'Bulk actions' });
     await toolbar.getByRole('button', { name: 'Select all matching this filter' }).click();
-    await toolbar.getByText('All sagas matching status FAILED · search "e2e-failed-" are selected, on every page.').waitFor();
+    await toolbar.getByText('All 3 sagas matching status FAILED · search "e2e-failed-" are selected, on every page.').waitFor();
     await toolbar.getByRole('button', { name: 'Retry…' }).click();
 
     const dialog = page.getByRole('dialog', { name: 'Retry sagas in bulk' });

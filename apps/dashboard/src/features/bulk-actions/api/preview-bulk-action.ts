@@ -22,3 +22,19 @@ export const useBulkPreview = (action: SagaAction, filter: BulkActionFilter) =>
     gcTime: 0,
     refetchOnWindowFocus: false,
   });
+
+/**
+ * How many sagas match a filter, whatever their status: a dry run counts every matching saga
+ * (`matched` + `skipped`). Asked as a pause, which has no compensations to look up.
+ */
+export const useMatchingCount = (filter: BulkActionFilter, enabled: boolean) =>
+  useQuery({
+    queryKey: [...bulkActionKeys.previews(), 'count', filter] as const,
+    queryFn: async () => {
+      const preview = await previewBulkAction('pause', filter);
+      return preview.matched + preview.skipped;
+    },
+    enabled,
+    staleTime: 0,
+    refetchOnWindowFocus: false,
+  });

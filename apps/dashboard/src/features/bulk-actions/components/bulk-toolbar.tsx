@@ -3,9 +3,11 @@
  * filter", and the bulk actions. Hidden for viewers (the API refuses them anyway).
  */
 import type { SagaAction } from '@nest-saga/contracts';
+import { useMemo } from 'react';
 import { Button } from '../../../components/button';
 import { pluralize } from '../../../lib/format';
-import { BULK_ACTION_TEXT, describeFilters, offeredActions, type BulkScope } from '../lib/selection';
+import { useMatchingCount } from '../api/preview-bulk-action';
+import { BULK_ACTION_TEXT, describeFilters, offeredActions, toBulkFilter, type BulkScope } from '../lib/selection';
 
 export interface BulkToolbarProps {
   /** null: nothing selected. */
@@ -17,12 +19,15 @@ export interface BulkToolbarProps {
 
 export function BulkToolbar({ scope, onSelectAllMatching, onClear, onAction }: BulkToolbarProps) {
   const actions = scope ? offeredActions(scope) : [];
+  const filter = useMemo(() => (scope?.kind === 'filter' ? toBulkFilter(scope) : {}), [scope]);
+  const count = useMatchingCount(filter, scope?.kind === 'filter');
   let summary: string;
   if (!scope) summary = 'Select sagas to act on several at once.';
   else if (scope.kind === 'ids') summary = `${pluralize(scope.sagas.length, 'saga')} selected.`;
   else {
     const filters = describeFilters(scope.filters);
-    summary = filters ? `All sagas matching ${filters} are selected, on every page.` : 'All sagas are selected, on every page (no filter is set).';
+    const all = count.data === undefined ? 'All sagas' : count.data === 1 ? 'The 1 saga' : `All ${count.data.toLocaleString()} sagas`;
+    summary = filters ? `${all} matching ${filters} ${count.data === 1 ? 'is' : 'are'} selected, on every page.` : `${all} ${count.data === 1 ? 'is' : 'are'} selected, on every page (no filter is set).`;
   }
   const offerAll = scope?.kind !== 'filter';
   return (

@@ -41,7 +41,8 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         // Metrics on: prom-client is a dependency of the app (an optional peer of the library).
-        SagaModule.forRoot({ metrics: true, ...config.sagaOptions }),
+        // Retention from SAGA_RETENTION_DAYS (30 days unless turned off); sagaOptions may still override it.
+        SagaModule.forRoot({ metrics: true, ...(config.retention ? { retention: config.retention } : {}), ...config.sagaOptions }),
         // Before the console: its catch-all routes under `/api` must come after the demo's.
         ...(config.demo ? [DemoModule.forRoot({ paymentServiceUrl: config.demoPaymentServiceUrl, paymentServiceToken: config.demoPaymentServiceToken })] : []),
         SagaAdminModule.forRoot({

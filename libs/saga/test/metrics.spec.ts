@@ -6,10 +6,11 @@ import { Controller, Get, Header, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { SagaMetrics, SagaModule, SagaService, sagaEntities, sagaMigrations, type SagaModuleOptions } from '../src/index.js';
+import { SagaMetrics, SagaModule, SagaRetentionJob, SagaService, sagaEntities, sagaMigrations, type SagaModuleOptions } from '../src/index.js';
 import { FAST_ENGINE } from './support/saga-app.js';
 import { FlowModule, FlowSaga } from './support/flow.fixtures.js';
 
@@ -77,6 +78,27 @@ describe('metrics in a host app of its own', () => {
     // The module's own registry also has the process metrics.
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(app.get(SagaMetrics).contentType).toContain('text/plain');
+  });
+
+  it('counts the finished sagas the retention job deletes, by saga and status', async () => {
+    const app = await hostApp({ metrics: true, retention: { finishedAfterMs: 3_600_000, intervalMs: 24 * 3_600_000 } });
+    const sagas = app.get(SagaService);
+    const ok = await Promise.all([0, 1].map(async () => (await (await sagas.start(FlowSaga, {})).result({ timeoutMs: 15_000 })).id));
+    const undone = (await (await sagas.start(FlowSaga, { script: { 'step-c': { failAlways: true, nonRetryable: true } } })).result({ timeoutMs: 15_000 })).id;
+    const scrape = async () => (await fetch(`${await app.getUrl()}/metrics`)).text();
+    expect(await scrape()).not.toMatch(/^saga_retention_deleted_total\{/m);
+
+    // Finished two hours ago as far as the database knows: past the one-hour cutoff.
+    const sql = new pg.Pool({ connectionString: dbs.at(-1)!.url, max: 1 });
+    try {
+      await sql.query(`UPDATE saga_instances SET created_at = created_at - interval '2 hours', finished_at = finished_at - interval '2 hours' WHERE id = ANY($1::uuid[])`, [[...ok, undone]]);
+    } finally {
+      await sql.end();
+    }
+    expect(await app.get(SagaRetentionJob).purge()).toMatchObject({ sagas: 3 });
+    const text = await scrape();
+    expect(text).toMatch(/^saga_retention_deleted_total\{saga="flow",status="COMPLETED"\} 2$/m);
+    expect(text).toMatch(/^saga_retention_deleted_total\{saga="flow",status="COMPENSATED"\} 1$/m);
   });
 
   it("registers in the host's own registry when given one, without the process metrics", async () => {

@@ -53,6 +53,17 @@ describe('loadConfig', () => {
     expect(loadConfig({}).sagaOptions.instanceId).toBe(loadConfig({}).sagaOptions.instanceId);
   });
 
+  it('keeps finished sagas 30 days unless SAGA_RETENTION_DAYS says otherwise; 0 or off keeps them forever', () => {
+    const day = 86_400_000;
+    expect(loadConfig({}).retention).toEqual({ finishedAfterMs: 30 * day });
+    expect(loadConfig({ SAGA_RETENTION_DAYS: ' 7 ' }).retention).toEqual({ finishedAfterMs: 7 * day });
+    expect(loadConfig({ SAGA_RETENTION_DAYS: '0' }).retention).toBeNull();
+    expect(loadConfig({ SAGA_RETENTION_DAYS: 'OFF' }).retention).toBeNull();
+    for (const bad of ['-1', '1.5', 'forever', '30d', '99999999999']) {
+      expect(() => loadConfig({ SAGA_RETENTION_DAYS: bad }), bad).toThrow(/SAGA_RETENTION_DAYS must be a whole number of days/);
+    }
+  });
+
   it('refuses malformed settings with a message that says what is expected', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT must be an integer/);
     expect(() => loadConfig({ SAGA_DEMO: 'maybe' })).toThrow(/SAGA_DEMO must be true or false/);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { SagaModuleOptions } from '@nest-saga/saga';
+import type { SagaModuleOptions, SagaRetentionOptions } from '@nest-saga/saga';
 import { parseAdminTokens, type AdminToken } from '@nest-saga/admin';
 
 export type LogFormat = 'text' | 'json';
@@ -50,6 +50,12 @@ export interface ApiConfig {
   publicUrl?: string;
   /** Engine settings on top of the app's defaults. */
   sagaOptions: Partial<SagaModuleOptions>;
+  /**
+   * The library's retention job: finished sagas (not FAILED) older than `finishedAfterMs` are
+   * deleted with their history. From `SAGA_RETENTION_DAYS`; null when it is 0 or `off`.
+   * @default { finishedAfterMs: 30 days }
+   */
+  retention: SagaRetentionOptions | null;
   /** Run pending migrations at start. */
   migrationsRun: boolean;
   /** TypeORM connection attempts at start (0 in tests so a wrong URL fails fast). */
@@ -106,6 +112,22 @@ function parseUrl(name: string, value: string | undefined): string | undefined {
   return v.replace(/\/+$/, '');
 }
 
+const DAY_MS = 86_400_000;
+/** Days after which finished sagas are deleted, unless SAGA_RETENTION_DAYS says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** `SAGA_RETENTION_DAYS`: a whole number of days (default 30); `0` or `off` turns retention off. */
+function parseRetention(value: string | undefined): SagaRetentionOptions | null {
+  const v = value?.trim().toLowerCase();
+  if (!v) return { finishedAfterMs: DEFAULT_RETENTION_DAYS * DAY_MS };
+  if (v === 'off' || v === '0') return null;
+  const days = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(days * DAY_MS)) {
+    throw new ConfigError(`SAGA_RETENTION_DAYS must be a whole number of days (${DEFAULT_RETENTION_DAYS} by default), or 0 or "off" to keep finished sagas forever, not "${value}".`);
+  }
+  return { finishedAfterMs: days * DAY_MS };
+}
+
 /** A fresh random operator token, printed once at start when no tokens are configured. */
 export function generateToken(): string {
   return randomBytes(24).toString('base64url');
@@ -154,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     dashboardDir: env.DASHBOARD_DIR?.trim() ? resolve(env.DASHBOARD_DIR.trim()) : undefined,
     publicUrl: env.PUBLIC_URL?.trim() || undefined,
     sagaOptions,
+    retention: parseRetention(env.SAGA_RETENTION_DAYS),
     migrationsRun: parseBoolean('SAGA_MIGRATIONS_RUN', env.SAGA_MIGRATIONS_RUN, true),
     databaseRetryAttempts: parseInteger('DATABASE_RETRY_ATTEMPTS', env.DATABASE_RETRY_ATTEMPTS, 10),
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1),

@@ -14,6 +14,9 @@ const HINTS: Partial<Record<string, string>> = {
   [SAGA_ERROR_CODES.FORBIDDEN]: 'Your role may only read. Ask for an operator token to act on sagas.',
   [SAGA_ERROR_CODES.PAYLOAD_TOO_LARGE]: 'The request is too large.',
   [SAGA_ERROR_CODES.DATABASE_UNAVAILABLE]: 'The database is unavailable right now. Try again in a moment.',
+  [SAGA_ERROR_CODES.BULK_ACTION_TOO_LARGE]: 'Too many sagas for one bulk action. Narrow the filters, or act in several rounds.',
+  [SAGA_ERROR_CODES.BULK_ACTION_NOT_FOUND]: 'There is no bulk action with this id. It may have been deleted by retention, or the link is wrong.',
+  [SAGA_ERROR_CODES.BULK_ACTION_NOT_RUNNING]: 'The bulk action has already ended: there is nothing left to cancel.',
   NETWORK_ERROR: 'The API could not be reached. Check that the server is running and your connection.',
 };
 

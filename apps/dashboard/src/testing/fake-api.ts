@@ -11,6 +11,10 @@ import {
   SAGA_STATUSES,
   type AdminRole,
   type ApiErrorBody,
+  type BulkActionFilter,
+  type BulkActionPreview,
+  type BulkActionView,
+  type BulkCompensationPreview,
   type SagaAction,
   type PlanStepRequest,
   type SagaDefinitionCensus,
@@ -88,6 +92,7 @@ export function createFakeApi(options: FakeApiOptions = {}) {
     definitions: (options.definitions ?? [makeDefinition()]).map((d): SagaDefinitionCensus => ({ versions: [{ version: d.version, running: 0 }], ...d })),
     steps: options.steps ?? makeCatalog(),
     stats: options.stats,
+    bulkActions: [] as BulkActionView[],
   };
   const requests: RecordedRequest[] = [];
   const overrides: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [];
@@ -202,6 +207,108 @@ export function createFakeApi(options: FakeApiOptions = {}) {
       error: null,
     };
     return { status: 201, body: summary };
+  });
+
+  // Bulk actions: the same selection rules as the API; a started action acts on every saga at once
+  // and is DONE by its first read (tests that need one RUNNING answer GET themselves with `on`).
+  const matching = (filter: BulkActionFilter) =>
+    state.sagas.filter(
+      (s) =>
+        (!filter.status?.length || filter.status.includes(s.status)) &&
+        (!filter.name || s.name === filter.name) &&
+        (!filter.stuck || s.stuckSince) &&
+        (!filter.q || s.id === filter.q || (s.idempotencyKey ?? '').startsWith(filter.q)) &&
+        (!filter.ids || filter.ids.includes(s.id)),
+    );
+  route('POST', '/api/bulk-actions', (request) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    const body = (request.body ?? {}) as { action?: string; filter?: BulkActionFilter; reason?: unknown; dryRun?: boolean };
+    if (!(SAGA_ACTIONS as readonly string[]).includes(body.action ?? '')) return error(400, 'VALIDATION_FAILED', 'action must be one of ' + SAGA_ACTIONS.join(', '), 'action');
+    if (!body.filter || typeof body.filter !== 'object') return error(400, 'VALIDATION_FAILED', 'filter is required ({} for every saga)', 'filter');
+    if (typeof body.reason !== 'string' || !body.reason.trim()) return error(400, 'VALIDATION_FAILED', 'reason is required: it is recorded in the history of every saga', 'reason');
+    const action = body.action as SagaAction;
+    const all = matching(body.filter);
+    const taken = all.filter((s) => canPerform(action, s.status));
+    const left = all.filter((s) => !canPerform(action, s.status));
+    const count = (list: SagaDetail[]) => {
+      const out: Partial<Record<SagaDetail['status'], number>> = {};
+      for (const s of list) out[s.status] = (out[s.status] ?? 0) + 1;
+      return out;
+    };
+    if (body.dryRun) {
+      const undoing = action === 'cancel' || action === 'compensate' ? taken : action === 'retry' ? taken.filter((s) => s.status === 'FAILED') : [];
+      const compensations: BulkCompensationPreview[] = [...new Set(undoing.map((s) => s.name))].sort().map((name) => {
+        const mine = undoing.filter((s) => s.name === name);
+        const steps = new Map<string, { sagas: number; has: boolean }>();
+        for (const saga of mine) {
+          for (const step of [...saga.steps].reverse()) {
+            if (!['COMPLETED', 'RUNNING', 'COMPENSATION_FAILED'].includes(step.status)) continue;
+            const entry = steps.get(step.name) ?? { sagas: 0, has: step.hasCompensation };
+            entry.sagas += 1;
+            steps.set(step.name, entry);
+          }
+        }
+        const list = [...steps.entries()].map(([step, v]) => ({ step, sagas: v.sagas, has: v.has }));
+        return {
+          name,
+          sagas: mine.length,
+          steps: list.filter((x) => x.has).map(({ step, sagas }) => ({ step, sagas })),
+          noCompensation: list.filter((x) => !x.has).map(({ step, sagas }) => ({ step, sagas })),
+        };
+      });
+      const preview: BulkActionPreview = {
+        action,
+        matched: taken.length,
+        byStatus: count(taken),
+        skipped: left.length,
+        skippedByStatus: count(left),
+        sample: taken.slice(0, 20).map(summaryOf),
+        compensations,
+      };
+      return { status: 200, body: preview };
+    }
+    const id = `00000000-0000-4000-9000-${String(state.bulkActions.length + 1).padStart(12, '0')}`;
+    const now = new Date().toISOString();
+    for (const saga of taken) {
+      const next: SagaDetail = { ...saga, status: ACTION_TARGET[action](saga) };
+      state.sagas = state.sagas.map((s) => (s.id === saga.id ? next : s));
+    }
+    state.bulkActions.push({
+      id,
+      action,
+      status: 'DONE',
+      total: taken.length,
+      done: taken.length,
+      succeeded: taken.length,
+      failed: 0,
+      failures: [],
+      filter: body.filter,
+      reason: body.reason.trim(),
+      actor: 'operator',
+      ratePerSec: 50,
+      ownerId: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: now,
+    });
+    return { status: 202, body: { id } };
+  });
+  route('GET', '/api/bulk-actions', ({ query }) => ({
+    status: 200,
+    body: [...state.bulkActions].reverse().slice(0, Number(query.get('limit') ?? 20)).map((b) => ({ ...b, failures: [] })),
+  }));
+  route('GET', '/api/bulk-actions/:id', (_r, { id }) => {
+    const view = state.bulkActions.find((b) => b.id === id);
+    return view ? { status: 200, body: view } : error(404, 'BULK_ACTION_NOT_FOUND', `Bulk action "${id}" was not found`);
+  });
+  route('POST', '/api/bulk-actions/:id/cancel', (request, { id }) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    const view = state.bulkActions.find((b) => b.id === id);
+    if (!view) return error(404, 'BULK_ACTION_NOT_FOUND', `Bulk action "${id}" was not found`);
+    if (view.status !== 'RUNNING') return error(409, 'BULK_ACTION_NOT_RUNNING', `Bulk action "${id}" is ${view.status}`);
+    const next: BulkActionView = { ...view, status: 'CANCELLED', ownerId: null, finishedAt: new Date().toISOString() };
+    state.bulkActions = state.bulkActions.map((b) => (b.id === id ? next : b));
+    return { status: 202, body: next };
   });
 
   const fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {

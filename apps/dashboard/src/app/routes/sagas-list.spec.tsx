@@ -12,7 +12,9 @@ describe('sagas list', () => {
 
     const table = await screen.findByRole('table', { name: /sagas/i });
     const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
-    expect(headers).toEqual(['Status', 'Name', 'Id', 'Idempotency key', 'Current step', 'Age', 'Last update']);
+    // An operator's first column holds the bulk-selection boxes.
+    expect(headers).toEqual(['', 'Status', 'Name', 'Id', 'Idempotency key', 'Current step', 'Age', 'Last update']);
+    expect(within(table).getByRole('checkbox', { name: 'Select every saga on this page' })).toBeTruthy();
     const row = within(table).getAllByRole('row')[1]!;
     expect(within(row).getByText('PAUSED')).toBeTruthy();
     expect(within(row).getByText('stuck')).toBeTruthy();

@@ -4,12 +4,13 @@
  * read the store at scrape time, so they are right for the whole cluster whichever instance is
  * scraped. prom-client is loaded only when metrics are on (an optional peer).
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SAGA_STATUSES, type SagaStats } from '@nest-saga/contracts';
 import type { Subscription } from 'rxjs';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { SagaMetricsRegistry } from '../interfaces/saga-options.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
+import { SagaRetentionJob, type SagaRetentionDeletion } from '../scheduler/saga-retention.job.js';
 import { SagaService } from '../services/saga.service.js';
 import { SAGA_PROM_CLIENT, SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import type { PromClient } from './prom-client.loader.js';
@@ -34,6 +35,7 @@ interface Instruments {
   durations: import('prom-client').Histogram<'saga' | 'step' | 'phase' | 'outcome'>;
   compensations: import('prom-client').Counter<'saga'>;
   retries: import('prom-client').Counter<'saga' | 'step'>;
+  retentionDeleted: import('prom-client').Counter<'saga' | 'status'>;
 }
 
 /**
@@ -50,12 +52,14 @@ interface Instruments {
  * | `saga_compensations_total` | counter | `saga` |
  * | `saga_stuck` | gauge | (whole database) |
  * | `saga_instances` | gauge | `status` (whole database) |
+ * | `saga_retention_deleted_total` | counter | `saga`, `status`: finished sagas this instance's retention job deleted |
  */
 @Injectable()
 export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SagaMetrics.name);
   private readonly instruments: Instruments | null;
   private subscription?: Subscription;
+  private retentionSubscription?: Subscription;
   private statsInFlight: Promise<SagaStats | null> | null = null;
 
   constructor(
@@ -63,6 +67,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     // Typed loosely on purpose: this signature is in the published .d.ts, which must not name prom-client.
     @Inject(SAGA_PROM_CLIENT) prom: unknown,
     @Inject(SAGA_RESOLVED_OPTIONS) options: ResolvedSagaOptions,
+    @Optional() private readonly retention?: SagaRetentionJob,
   ) {
     this.instruments = prom && options.metrics ? this.create(prom as PromClient, options.metrics) : null;
   }
@@ -92,11 +97,14 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    if (this.instruments) this.subscription = this.sagas.events$.subscribe((event) => this.record(event));
+    if (!this.instruments) return;
+    this.subscription = this.sagas.events$.subscribe((event) => this.record(event));
+    if (this.retention?.enabled) this.retentionSubscription = this.retention.deletions$.subscribe((batch) => this.recordRetention(batch));
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
+    this.retentionSubscription?.unsubscribe();
   }
 
   private on(): Instruments {
@@ -153,6 +161,12 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
       }),
       compensations: new prom.Counter({ name: 'saga_compensations_total', help: 'Sagas whose compensation started, by saga name.', labelNames: ['saga'] as const, registers }),
       retries: new prom.Counter({ name: 'saga_step_retries_total', help: 'Step retries scheduled, by saga and step.', labelNames: ['saga', 'step'] as const, registers }),
+      retentionDeleted: new prom.Counter({
+        name: 'saga_retention_deleted_total',
+        help: 'Finished sagas the retention job of this instance deleted (with their history), by saga name and status.',
+        labelNames: ['saga', 'status'] as const,
+        registers,
+      }),
     };
   }
 
@@ -168,6 +182,11 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
         this.statsInFlight = null;
       });
     return this.statsInFlight;
+  }
+
+  private recordRetention(batch: SagaRetentionDeletion): void {
+    const m = this.instruments!;
+    for (const c of batch.bySaga) m.retentionDeleted.inc({ saga: c.sagaName, status: c.status }, c.count);
   }
 
   private record(event: SagaLifecycleEvent): void {

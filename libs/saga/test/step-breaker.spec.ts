@@ -4,6 +4,8 @@
  * a rate releases them over time, counted in the database, whichever instance releases.
  */
 import type { INestApplication } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { SagaDetail, SagaEventView } from '@nest-saga/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
@@ -158,5 +160,22 @@ describe('step circuit breaker', () => {
     expect(done.status).toBe('COMPLETED');
     expect(done.steps[0].attempts).toBe(1);
     await pausedStepsEmpty();
+  });
+
+  it('releases a saga held at a step whose pause is gone (held by an instance that read the step paused just before its resume)', async () => {
+    const sagas = sagasOf(appA);
+    await sagas.pauseStep('step-d', { reason: 'short stop', actor: 'ops' });
+    await pauseSeenEverywhere('step-d');
+    const handle = await sagas.start(FlowSaga, {});
+    await until(() => sagas.get(handle.sagaId), (d) => d.status === 'PAUSED', 'held at step-d');
+    // What a late hold looks like: the saga is held, and the step's row is already gone.
+    await appA.get<DataSource>(getDataSourceToken() as string).query(`DELETE FROM saga_step_pauses WHERE step = 'step-d'`);
+    const done = await handle.result({ timeoutMs: 60_000 }).then((d) => (d.status === 'PAUSED' ? until(() => sagas.get(handle.sagaId), (x) => x.status === 'COMPLETED', 'released and COMPLETED') : d));
+    expect(done.status).toBe('COMPLETED');
+    // (An instance that had not read the deletion yet may hold it once more, and release it after.)
+    const resumes = eventsOf(done, 'SAGA_RESUMED');
+    expect(resumes.at(-1)).toMatchObject({ step: 'step-d', reason: 'The step is no longer paused.' });
+    expect(eventsOf(done, 'SAGA_PAUSED')).toHaveLength(resumes.length);
+    expect(done.steps[3].attempts).toBe(1);
   });
 });

@@ -22,6 +22,8 @@ import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 const RELEASE_BATCH = 500;
 /** Longest reason kept (the history stores it with every held and released saga). */
 const MAX_REASON_LENGTH = 1000;
+/** How long after a step leaves the list each instance still looks for sagas held at it. */
+const ORPHAN_SWEEP_MS = 60_000;
 const MAX_ACTOR_LENGTH = 200;
 export const MIN_STEP_RATE_PER_SEC = 0.1;
 export const MAX_STEP_RATE_PER_SEC = 1000;
@@ -53,6 +55,7 @@ export class SagaStepBreaker {
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
   private failures = 0;
+  private sweepUntil = 0;
   /** Emits after this instance released held sagas (they are due: claim them now). */
   readonly released$ = new Subject<number>();
 
@@ -65,6 +68,14 @@ export class SagaStepBreaker {
   /** How often each instance reads the paused steps (and releases what a ramp allows). */
   get refreshMs(): number {
     return Math.max(50, Math.min(this.options.pollIntervalMs, 1_000));
+  }
+
+  /**
+   * How long a resumed step stays listed after its last release with none held: an instance that
+   * read the step paused just before the resume may still hold a saga at it, and it is released then.
+   */
+  private get graceMs(): number {
+    return Math.max(this.refreshMs * 10, 2_000);
   }
 
   /** Started by the worker before its first claim, so a restarted instance never runs a paused step. */
@@ -86,6 +97,22 @@ export class SagaStepBreaker {
     return pause && pause.status === 'PAUSED' ? pause : null;
   }
 
+  /**
+   * Asks the database whether the step is still paused, just before a saga is held at it (and keeps
+   * the answer): a resume seen late by this instance must not hold sagas another instance just
+   * released. One read per hold, none while no step is paused. On a database error, the known state.
+   */
+  async confirmHold(step: string): Promise<StepHold | null> {
+    try {
+      const row = await this.store.get(step);
+      if (row) this.paused.set(step, row);
+      else this.paused.delete(step);
+    } catch {
+      // Keep what we knew.
+    }
+    return this.holdOf(step);
+  }
+
   /** Reads the paused steps now and releases what the ramps of resumed steps allow. */
   refresh(): Promise<void> {
     this.refreshing ??= this.refreshOnce().finally(() => (this.refreshing = null));
@@ -95,11 +122,16 @@ export class SagaStepBreaker {
   private async refreshOnce(): Promise<void> {
     try {
       const rows = await this.store.all();
+      const before = this.paused;
       this.paused = new Map(rows.map((r) => [r.step, r]));
+      // A step left the list: for a while, sagas held at it by a runner that read it paused just
+      // before its resume (and wrote after the row went) are released too. Nothing when none left.
+      if ([...before.keys()].some((step) => !this.paused.has(step))) this.sweepUntil = Date.now() + ORPHAN_SWEEP_MS;
       let released = 0;
+      if (this.sweepUntil > Date.now() && this.timer) released += await this.store.releaseOrphans(RELEASE_BATCH);
       for (const row of rows) {
         if (row.status !== 'RESUMING' || !this.timer) continue;
-        const result = await this.store.release(row.step, RELEASE_BATCH, this.refreshMs * 10);
+        const result = await this.store.release(row.step, RELEASE_BATCH, this.graceMs);
         released += result.released;
         if (result.finished) this.paused.delete(row.step);
       }
@@ -133,9 +165,14 @@ export class SagaStepBreaker {
     }
     this.paused.set(step, resumed);
     this.logger.log(`Step "${step}" resumed by ${resumed.resumedBy}${rate ? ` at ${rate}/s` : ''}: ${reason}`);
-    // The first held saga goes at once, from here; the refresh of every instance carries on the ramp.
-    if (this.timer) await this.refresh();
-    return this.view(this.paused.get(step) ?? resumed, await this.store.waiting());
+    // The first held sagas go at once, from here (all of them without a rate); the refresh of every
+    // instance carries on the ramp. Not through refresh(): one in flight may have read the step paused.
+    let released = 0;
+    if (this.timer) {
+      released = (await this.store.release(step, RELEASE_BATCH, this.graceMs)).released;
+      if (released) this.released$.next(released);
+    }
+    return this.view({ ...resumed, released: resumed.released + released }, await this.store.waiting());
   }
 
   /** Paused and resuming steps, with how many sagas wait at each. */

@@ -25,11 +25,12 @@ export interface SagaRunnerDeps {
   logger: Logger;
   emit(event: SagaLifecycleEvent): void;
   /** The step circuit breaker: a saga about to start a paused step waits `PAUSED` instead. */
-  breaker?: { holdOf(step: string): StepHold | null };
+  breaker?: { holdOf(step: string): StepHold | null; confirmHold(step: string): Promise<StepHold | null> };
 }
 
 type Plan =
   | { kind: 'execute' | 'compensate'; index: number }
+  | { kind: 'hold'; index: number; hold: StepHold }
   | { kind: 'wait'; atMs: number }
   | { kind: 'settle' };
 
@@ -161,6 +162,15 @@ export class SagaRunner {
         if (this.takeReloaded()) continue;
         return;
       }
+      if (plan.kind === 'hold') {
+        // This instance's copy of the paused steps may be a refresh old: ask the database before holding.
+        const hold = await this.deps.breaker!.confirmHold(this.rec.steps[plan.index].name);
+        if (!hold) continue;
+        this.holdAt(plan.index, hold);
+        await this.flush({ release: true, nextRunInMs: null });
+        if (this.takeReloaded()) continue;
+        return;
+      }
       if (this.stopping) {
         this.unprepare();
         await this.flush({ release: true, nextRunInMs: 0 });
@@ -216,12 +226,12 @@ export class SagaRunner {
       if (!hold) return { kind: 'execute', index };
       // Marked running (a fresh start, or the write before the attempt) but not started: give the attempt back.
       this.unprepare();
-      return this.holdAt(index, hold);
+      return { kind: 'hold', index, hold };
     }
     if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > Date.now()) {
       return { kind: 'wait', atMs: Date.parse(step.nextAttemptAt) };
     }
-    if (hold) return this.holdAt(index, hold);
+    if (hold) return { kind: 'hold', index, hold };
     step.status = 'RUNNING';
     step.attempts += 1;
     step.startedAt = new Date().toISOString();
@@ -237,7 +247,7 @@ export class SagaRunner {
    * `error.code` `STEP_PAUSED` marks it as held (resuming the step releases it; an operator's resume
    * of the saga alone runs into the pause again while the step is paused).
    */
-  private holdAt(index: number, hold: StepHold): Plan {
+  private holdAt(index: number, hold: StepHold): void {
     const rec = this.rec;
     const step = rec.steps[index];
     rec.status = 'PAUSED';
@@ -250,7 +260,6 @@ export class SagaRunner {
       data: { cause: SAGA_ERROR_CODES.STEP_PAUSED, pausedAt: new Date(hold.pausedAt).toISOString() },
     });
     this.deps.logger.log(`Saga "${rec.name}" (id=${rec.id}) waits: step "${step.name}" is paused`);
-    return { kind: 'settle' };
   }
 
   private planCompensation(): Plan {

@@ -23,6 +23,8 @@ export abstract class SagaStepPauseStore {
   abstract readonly supported: boolean;
   /** Every paused or resuming step. */
   abstract all(): Promise<StepPauseRecord[]>;
+  /** One step's pause, or null when it is not listed. */
+  abstract get(step: string): Promise<StepPauseRecord | null>;
   /** How many sagas are held at each step (only steps with at least one). */
   abstract waiting(): Promise<Map<string, number>>;
   /**
@@ -38,4 +40,10 @@ export abstract class SagaStepPauseStore {
    * released for `graceMs`, the step's row goes. Safe to call from every instance at once.
    */
   abstract release(step: string, maxBatch: number, graceMs: number): Promise<{ released: number; finished: boolean }>;
+  /**
+   * Releases (all at once, at most `maxBatch`) sagas held at a step that is no longer listed: held
+   * by an instance that read the step paused just before its resume, and written after the step's
+   * row was gone. Returns how many.
+   */
+  abstract releaseOrphans(maxBatch: number): Promise<number>;
 }

@@ -40,6 +40,11 @@ export class TypeOrmSagaStepPauseStore extends SagaStepPauseStore {
     return rows.map(toPause);
   }
 
+  async get(step: string): Promise<StepPauseRecord | null> {
+    const { rows } = await this.sql().query(`SELECT * FROM saga_step_pauses WHERE step = $1`, [step]);
+    return rows.length ? toPause(rows[0]) : null;
+  }
+
   async waiting(): Promise<Map<string, number>> {
     const { rows } = await this.sql().query(`SELECT ${HELD_STEP} AS step, count(*)::int AS n FROM saga_instances s WHERE ${HELD} GROUP BY 1`);
     return new Map(rows.map((r: any) => [r.step, r.n]));
@@ -125,6 +130,30 @@ export class TypeOrmSagaStepPauseStore extends SagaStepPauseStore {
     );
     return { released: 0, finished: gone.rows.length > 0 };
   }
+
+  async releaseOrphans(maxBatch: number): Promise<number> {
+    const { rows } = await this.sql().query(
+      `WITH h AS (
+         SELECT s.id, ${HELD_STEP} AS step FROM saga_instances s
+         WHERE ${HELD} AND s.owner_id IS NULL AND s.pending_request IS NULL
+           AND NOT EXISTS (SELECT 1 FROM saga_step_pauses p WHERE p.step = ${HELD_STEP})
+         LIMIT $1
+         FOR UPDATE OF s SKIP LOCKED
+       ), u AS (
+         UPDATE saga_instances s SET status = 'RUNNING', error = NULL, next_run_at = now(), updated_at = now(),
+           stuck_since = NULL, stuck_reason = NULL
+         FROM h WHERE s.id = h.id
+         RETURNING s.id, h.step
+       ), ev AS (
+         INSERT INTO saga_events (saga_id, type, step, reason, data)
+         SELECT u.id, 'SAGA_RESUMED', u.step, 'The step is no longer paused.', jsonb_build_object('cause', 'STEP_RESUMED')
+         FROM u
+       )
+       SELECT count(*)::int AS released FROM u`,
+      [maxBatch],
+    );
+    return rows[0]?.released ?? 0;
+  }
 }
 
 /** Every call that changes something fails with a clear error: the configured store cannot hold steps. */
@@ -134,8 +163,10 @@ export class UnsupportedSagaStepPauseStore extends SagaStepPauseStore {
     super();
   }
   all = () => Promise.resolve([]);
+  get = () => Promise.resolve(null);
   waiting = () => Promise.resolve(new Map<string, number>());
   pause = () => Promise.reject(this.error());
   resume = () => Promise.reject(this.error());
   release = () => Promise.resolve({ released: 0, finished: true });
+  releaseOrphans = () => Promise.resolve(0);
 }

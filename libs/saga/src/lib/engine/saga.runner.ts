@@ -165,7 +165,8 @@ export class SagaRunner {
       if (plan.kind === 'hold') {
         // This instance's copy of the paused steps may be a refresh old: ask the database before holding.
         const hold = await this.deps.breaker!.confirmHold(this.rec.steps[plan.index].name);
-        if (!hold) continue;
+        // Resumed meanwhile, or an operator's request arrived: plan again.
+        if (!hold || this.request || this.lost) continue;
         this.holdAt(plan.index, hold);
         await this.flush({ release: true, nextRunInMs: null });
         if (this.takeReloaded()) continue;

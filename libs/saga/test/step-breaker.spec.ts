@@ -109,7 +109,7 @@ describe('step circuit breaker', () => {
   it('lets an attempt in flight finish, releases only the sagas it held, and refuses bad requests', async () => {
     const sagas = sagasOf(appA);
     // In flight at step-c when the step is paused: it finishes and the saga carries on.
-    const inFlight = await sagas.start(FlowSaga, { script: { 'step-c': { delayMs: 1_500 } } });
+    const inFlight = await sagas.start(FlowSaga, { script: { 'step-c': { delayMs: 4_000 } } });
     await until(() => sagas.get(inFlight.sagaId), (d) => d.steps[2].status === 'RUNNING', 'step-c running');
     // Paused by an operator (after its step-b), not by the breaker.
     const byOperator = await sagas.start(FlowSaga, { script: { 'step-b': { delayMs: 1_000 } } });
@@ -122,7 +122,10 @@ describe('step circuit breaker', () => {
     await pauseSeenEverywhere('step-c');
     const heldOne = await sagas.start(FlowSaga, {});
 
-    expect((await sagas.get(inFlight.sagaId).then(() => inFlight.result({ timeoutMs: 60_000 }))).status).toBe('COMPLETED');
+    const inFlightDone = await inFlight.result({ timeoutMs: 60_000 });
+    expect(inFlightDone.status).toBe('COMPLETED');
+    expect(inFlightDone.steps[2].attempts).toBe(1);
+    expect(eventsOf(inFlightDone, 'SAGA_PAUSED')).toEqual([]);
     const op = await until(() => sagas.get(byOperator.sagaId), (d) => d.status === 'PAUSED', 'operator pause applied');
     expect(op.error).toBeNull();
     const held = await until(() => sagas.get(heldOne.sagaId), (d) => d.status === 'PAUSED', 'new saga held');
@@ -174,8 +177,9 @@ describe('step circuit breaker', () => {
     expect(done.status).toBe('COMPLETED');
     // (An instance that had not read the deletion yet may hold it once more, and release it after.)
     const resumes = eventsOf(done, 'SAGA_RESUMED');
-    expect(resumes.at(-1)).toMatchObject({ step: 'step-d', reason: 'The step is no longer paused.' });
-    expect(eventsOf(done, 'SAGA_PAUSED')).toHaveLength(resumes.length);
-    expect(done.steps[3].attempts).toBe(1);
+    const history = JSON.stringify(done.events.map((e) => [e.type, e.step, e.actor, e.reason]));
+    expect(resumes.at(-1), history).toMatchObject({ step: 'step-d', reason: 'The step is no longer paused.' });
+    expect(eventsOf(done, 'SAGA_PAUSED'), history).toHaveLength(resumes.length);
+    expect(done.steps[3].attempts, history).toBe(1);
   });
 });

@@ -235,6 +235,15 @@ export const SAGA_ERROR_CODES = {
   BULK_ACTION_NOT_RUNNING: 'BULK_ACTION_NOT_RUNNING',
   /** The filter matches more sagas than one bulk action may take (`bulkActions.maxSagas`). */
   BULK_ACTION_TOO_LARGE: 'BULK_ACTION_TOO_LARGE',
+  /** The step circuit breaker was asked about a step this instance does not register. */
+  STEP_NOT_REGISTERED: 'STEP_NOT_REGISTERED',
+  /** Resume of a step that is not paused (never was, or already resumed). */
+  STEP_NOT_PAUSED: 'STEP_NOT_PAUSED',
+  /**
+   * On a `PAUSED` saga's `error`: it waits at a step the circuit breaker paused (no attempt used).
+   * Resuming the step releases it; it is not an error of the saga.
+   */
+  STEP_PAUSED: 'STEP_PAUSED',
 } as const;
 export type SagaErrorCode = (typeof SAGA_ERROR_CODES)[keyof typeof SAGA_ERROR_CODES];
 
@@ -331,4 +340,42 @@ export interface BulkActionView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/** States of a paused step: `PAUSED` holds sagas; `RESUMING` releases the held ones at `ratePerSec`. */
+export const STEP_PAUSE_STATUSES = ['PAUSED', 'RESUMING'] as const;
+export type StepPauseStatus = (typeof STEP_PAUSE_STATUSES)[number];
+
+/**
+ * A step the circuit breaker paused (`GET /api/steps/paused`). While `PAUSED`, sagas about to run it
+ * wait as `PAUSED` (`error.code` `STEP_PAUSED`); once resumed it is `RESUMING` until every held saga
+ * is released, then it leaves the list.
+ */
+export interface StepPauseView {
+  step: string;
+  status: StepPauseStatus;
+  reason: string;
+  pausedBy: string;
+  pausedAt: string;
+  resumedBy: string | null;
+  resumedAt: string | null;
+  resumeReason: string | null;
+  /** Held sagas released per second after the resume; null releases them all at once. */
+  ratePerSec: number | null;
+  /** Sagas released since the resume. */
+  released: number;
+  /** Sagas held at this step now. */
+  waiting: number;
+}
+
+/** Body of `POST /api/steps/:step/pause`. */
+export interface StepPauseRequest {
+  reason: string;
+}
+
+/** Body of `POST /api/steps/:step/resume`. */
+export interface StepResumeRequest {
+  reason: string;
+  /** Held sagas released per second (0.1 to 1000); all at once when absent. */
+  ratePerSec?: number;
 }

@@ -66,3 +66,5 @@ export type {
   BulkActionFailure,
   BulkActionView,
 } from './dto.js';
+export { STEP_PAUSE_STATUSES } from './dto.js';
+export type { StepPauseStatus, StepPauseView, StepPauseRequest, StepResumeRequest } from './dto.js';

@@ -66,3 +66,7 @@ export type { SagaBulkActionsOptions, SagaRetentionOptions } from './lib/interfa
 export { SagaBulkActionNotFoundError, SagaBulkActionNotRunningError, SagaBulkActionTooLargeError } from './lib/errors/bulk.errors.js';
 export { SagaBulkActionEntity } from './lib/persistence/entities/saga-bulk-action.entity.js';
 export { SagaBulkActionItemEntity } from './lib/persistence/entities/saga-bulk-action-item.entity.js';
+export { SagaStepNotRegisteredError, SagaStepNotPausedError } from './lib/errors/step-breaker.errors.js';
+export type { PauseStepOptions, ResumeStepOptions } from './lib/breaker/saga-step-breaker.js';
+export type { StepPauseView } from '@nest-saga/contracts';
+export { SagaStepPauseEntity } from './lib/persistence/entities/saga-step-pause.entity.js';

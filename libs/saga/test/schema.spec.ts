@@ -26,7 +26,7 @@ async function indexes(ds: DataSource): Promise<unknown[]> {
     SELECT t.relname AS table, i.relname AS name, ix.indisunique AS unique, pg_get_expr(ix.indpred, ix.indrelid) AS condition,
       array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
-    WHERE t.relname IN ('saga_instances', 'saga_events', 'saga_bulk_actions', 'saga_bulk_action_items') AND NOT ix.indisprimary
+    WHERE t.relname IN ('saga_instances', 'saga_events', 'saga_bulk_actions', 'saga_bulk_action_items', 'saga_step_pauses') AND NOT ix.indisprimary
     ORDER BY 1, 2`);
 }
 
@@ -52,7 +52,7 @@ describe('schema', () => {
     const tables: { table_name: string }[] = await ds.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'saga_%' ORDER BY 1`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['saga_bulk_action_items', 'saga_bulk_actions', 'saga_events', 'saga_instances']);
+    expect(tables.map((t) => t.table_name)).toEqual(['saga_bulk_action_items', 'saga_bulk_actions', 'saga_events', 'saga_instances', 'saga_step_pauses']);
     const names = (await indexes(ds)).map((i) => (i as { name: string }).name);
     expect(names).toEqual(expect.arrayContaining(['ix_saga_bulk_actions_created', 'ix_saga_bulk_actions_running']));
   });

@@ -23,6 +23,7 @@ import {
   type SagaStats,
   type SagaSummary,
   type StepDefinitionView,
+  type StepPauseView,
 } from '@nest-saga/contracts';
 import { vi } from 'vitest';
 import { makeCatalog, makeDefinition } from './fixtures';
@@ -51,6 +52,8 @@ export interface FakeApiOptions {
   /** The step catalog (GET /api/saga-steps); the demo's four steps by default. */
   steps?: StepDefinitionView[];
   stats?: SagaStats;
+  /** Steps paused by the circuit breaker (GET /api/steps/paused). */
+  pausedSteps?: StepPauseView[];
 }
 
 export const TEST_TOKEN = 'operator-token';
@@ -93,6 +96,7 @@ export function createFakeApi(options: FakeApiOptions = {}) {
     steps: options.steps ?? makeCatalog(),
     stats: options.stats,
     bulkActions: [] as BulkActionView[],
+    pausedSteps: [...(options.pausedSteps ?? [])],
   };
   const requests: RecordedRequest[] = [];
   const overrides: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [];
@@ -119,6 +123,24 @@ export function createFakeApi(options: FakeApiOptions = {}) {
   route('GET', '/api/stats', () => ({ status: 200, body: state.stats ?? computeStats(state.sagas) }));
   route('GET', '/api/saga-definitions', () => ({ status: 200, body: state.definitions }));
   route('GET', '/api/saga-steps', () => ({ status: 200, body: state.steps }));
+  route('GET', '/api/steps/paused', () => ({ status: 200, body: state.pausedSteps }));
+  route('POST', '/api/steps/:step/:action', (request, { step, action }) => {
+    if (roleOf(request) !== 'operator') return error(403, 'FORBIDDEN', 'Operator role required');
+    if (!state.steps.some((s) => s.name === step)) return error(404, 'STEP_NOT_REGISTERED', `No step "${step}" is registered`, 'step');
+    const body = (request.body ?? {}) as { reason?: unknown; ratePerSec?: unknown };
+    if (typeof body.reason !== 'string' || !body.reason.trim()) return error(400, 'VALIDATION_FAILED', 'reason is required', 'reason');
+    const current = state.pausedSteps.find((p) => p.step === step);
+    let next: StepPauseView;
+    if (action === 'pause') {
+      if (current?.status === 'PAUSED') return { status: 202, body: current };
+      next = { step: step!, status: 'PAUSED', reason: body.reason, pausedBy: 'operator', pausedAt: new Date().toISOString(), resumedBy: null, resumedAt: null, resumeReason: null, ratePerSec: null, released: 0, waiting: current?.waiting ?? 0 };
+    } else if (action === 'resume') {
+      if (current?.status !== 'PAUSED') return error(409, 'STEP_NOT_PAUSED', `Step "${step}" is not paused.`);
+      next = { ...current, status: 'RESUMING', resumedBy: 'operator', resumedAt: new Date().toISOString(), resumeReason: body.reason, ratePerSec: typeof body.ratePerSec === 'number' ? body.ratePerSec : null };
+    } else return error(404, 'NOT_FOUND', 'No such action');
+    state.pausedSteps = [...state.pausedSteps.filter((p) => p.step !== step), next];
+    return { status: 202, body: next };
+  });
   route('GET', '/api/sagas', ({ query }) => {
     const statuses = query.getAll('status');
     const name = query.get('name');

@@ -13,6 +13,7 @@ import { HealthController } from './api/health.controller.js';
 import { SagaAdminController } from './api/saga-admin.controller.js';
 import { SagaInputValidators } from './api/saga-input-validators.js';
 import { SagasController } from './api/sagas.controller.js';
+import { StepsController } from './api/steps.controller.js';
 import { SagaAdminAuthGuard } from './auth/saga-admin-auth.guard.js';
 import { SagaAdminConsoleController } from './console/console.controller.js';
 import { SAGA_ADMIN_API_MODULE, SagaAdminOpenApiController } from './docs/openapi.controller.js';
@@ -28,7 +29,7 @@ import type { SagaAdminModuleOptions } from './saga-admin-options.interface.js';
 import { resolveSagaAdminOptions, SAGA_ADMIN_RESOLVED_OPTIONS, type ResolvedSagaAdminOptions } from './saga-admin.options.js';
 
 /** The REST API's controllers, mounted at `${path}/api`. */
-@Module({ controllers: [SagasController, SagaAdminController, BulkActionsController, HealthController, SagaAdminOpenApiController] })
+@Module({ controllers: [SagasController, SagaAdminController, BulkActionsController, StepsController, HealthController, SagaAdminOpenApiController] })
 export class SagaAdminApiModule {}
 
 /** The dashboard and the API's 404 for unknown routes, mounted at `${path}`; imported last. */

@@ -15,10 +15,13 @@ import { SagaRetentionStore } from './persistence/saga-retention.store.js';
 import { lazySqlPool } from './persistence/sql-pool.js';
 import { TypeOrmSagaBulkStore } from './persistence/typeorm-saga-bulk.store.js';
 import { TypeOrmSagaRetentionStore } from './persistence/typeorm-saga-retention.store.js';
+import type { SagaStepPauseStore } from './persistence/saga-step-pause.store.js';
+import { TypeOrmSagaStepPauseStore, UnsupportedSagaStepPauseStore } from './persistence/typeorm-saga-step-pause.store.js';
+import { SagaStepBreaker } from './breaker/saga-step-breaker.js';
 import { resolveRetentionOptions } from './scheduler/retention-options.js';
 import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
 import { SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
-import { SAGA_BULK_OPTIONS, SAGA_BULK_STORE, SAGA_RETENTION_OPTIONS, SAGA_RETENTION_STORE } from './saga-operations.tokens.js';
+import { SAGA_BULK_OPTIONS, SAGA_BULK_STORE, SAGA_RETENTION_OPTIONS, SAGA_RETENTION_STORE, SAGA_STEP_PAUSE_STORE } from './saga-operations.tokens.js';
 
 const usesTypeOrm = (options: SagaModuleOptions) => !options.store || options.store === 'typeorm';
 
@@ -70,6 +73,17 @@ export const sagaOperationsProviders: Provider[] = [
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaRetentionStore =>
       new TypeOrmSagaRetentionStore(lazySqlPool(moduleRef, options.dataSourceName, 'Saga retention')),
   },
+  {
+    provide: SAGA_STEP_PAUSE_STORE,
+    inject: [SAGA_MODULE_OPTIONS, ModuleRef],
+    useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStepPauseStore =>
+      usesTypeOrm(options)
+        ? new TypeOrmSagaStepPauseStore(lazySqlPool(moduleRef, options.dataSourceName, 'The step circuit breaker'))
+        : new UnsupportedSagaStepPauseStore(
+            () => new SagaConfigurationError('The step circuit breaker needs the TypeORM (PostgreSQL) saga store; this app passes another store to SagaModule.forRoot({ store }).'),
+          ),
+  },
+  SagaStepBreaker,
   SagaBulkWorker,
   SagaBulkService,
   SagaRetentionJob,

@@ -11,3 +11,5 @@ export const SAGA_RETENTION_OPTIONS = Symbol('SAGA_RETENTION_OPTIONS');
 export const SAGA_BULK_INTERVAL_NAME = 'nest-saga:bulk-actions';
 /** Name of the retention job's interval in `SchedulerRegistry`. */
 export const SAGA_RETENTION_INTERVAL_NAME = 'nest-saga:retention';
+/** The step circuit breaker's store (PostgreSQL through TypeORM, or one that refuses with a clear error). */
+export const SAGA_STEP_PAUSE_STORE = Symbol('SAGA_STEP_PAUSE_STORE');

@@ -6,6 +6,7 @@ import { ComposeSagaDialog } from '../../features/compose/components/compose-sag
 import { useDefinitions } from '../../features/definitions/api/get-definitions';
 import { DefinitionCard } from '../../features/definitions/components/definition-card';
 import { StartSagaDialog } from '../../features/definitions/components/start-saga-dialog';
+import { PausedStepsPanel } from '../../features/step-breaker/components/paused-steps-panel';
 import { useDocumentTitle } from '../../lib/use-document-title';
 
 export function DefinitionsRoute() {
@@ -20,7 +21,8 @@ export function DefinitionsRoute() {
         <div>
           <h1>Definitions</h1>
           <p className="muted small">
-            The sagas registered in the running app, with their steps in order and the versions their unfinished sagas still run.
+            The sagas registered in the running app, with their steps in order and the versions their unfinished sagas still run; the
+            steps paused by the circuit breaker, and the sagas waiting at each.
           </p>
         </div>
         {canOperate ? (
@@ -29,6 +31,7 @@ export function DefinitionsRoute() {
           </Button>
         ) : null}
       </header>
+      <PausedStepsPanel />
       {definitions.isPending ? (
         <Loading label="Loading definitions…" />
       ) : definitions.isError ? (

@@ -9,6 +9,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
+import { SagaStepBreaker } from '../breaker/saga-step-breaker.js';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { SagaRecord, SagaRequest } from '../persistence/saga.records.js';
@@ -49,8 +50,11 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SAGA_STORE) private readonly store: SagaStore,
     private readonly registry: SagaRegistry,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
+    private readonly breaker: SagaStepBreaker,
   ) {
     this.settled.setMaxListeners(0);
+    // Sagas held at a resumed step were made due: claim them now rather than at the next poll.
+    this.breaker.released$.subscribe(() => this.nudge());
   }
 
   get instanceId(): string {
@@ -65,6 +69,8 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
     this.store.init();
     if (this.options.disableWorker) return;
     this.started = true;
+    // The paused steps are known before the first claim: a restarted instance never runs a paused step.
+    await this.breaker.start();
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.logger.log(`Saga worker "${this.options.instanceId}" started (concurrency ${this.options.concurrency}, lease ${this.options.leaseMs} ms)`);
     // The first poll takes back what an earlier process with this id left; waiting for it here means
@@ -96,7 +102,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       return null;
     }
     const runner = new SagaRunner(
-      { store: this.store, options: this.options, logger: new Logger(`Saga:${saga.name}`), emit: (e) => this.events$.next(e) },
+      { store: this.store, options: this.options, logger: new Logger(`Saga:${saga.name}`), emit: (e) => this.events$.next(e), breaker: this.breaker },
       saga,
       bound.plan,
       options,
@@ -256,6 +262,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.breaker.stop();
     if (this.pollTimer) clearTimeout(this.pollTimer);
     const runners = [...this.runners.values()];
     for (const r of runners) r.stop();

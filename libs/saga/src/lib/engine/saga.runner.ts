@@ -16,6 +16,7 @@ import { SagaRunTrace } from '../tracing/saga-tracing.js';
 import { retryDelayMs } from './retry-policy.js';
 import { createStepContext } from './step-context.js';
 import type { ExecutablePlan } from './saga-plan.js';
+import type { StepHold } from '../breaker/saga-step-breaker.js';
 import { AttemptAbort, runAttempt, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
@@ -23,10 +24,13 @@ export interface SagaRunnerDeps {
   options: ResolvedSagaOptions;
   logger: Logger;
   emit(event: SagaLifecycleEvent): void;
+  /** The step circuit breaker: a saga about to start a paused step waits `PAUSED` instead. */
+  breaker?: { holdOf(step: string): StepHold | null; confirmHold(step: string): Promise<StepHold | null> };
 }
 
 type Plan =
   | { kind: 'execute' | 'compensate'; index: number }
+  | { kind: 'hold'; index: number; hold: StepHold }
   | { kind: 'wait'; atMs: number }
   | { kind: 'settle' };
 
@@ -158,6 +162,16 @@ export class SagaRunner {
         if (this.takeReloaded()) continue;
         return;
       }
+      if (plan.kind === 'hold') {
+        // This instance's copy of the paused steps may be a refresh old: ask the database before holding.
+        const hold = await this.deps.breaker!.confirmHold(this.rec.steps[plan.index].name);
+        // Resumed meanwhile, or an operator's request arrived: plan again.
+        if (!hold || this.request || this.lost) continue;
+        this.holdAt(plan.index, hold);
+        await this.flush({ release: true, nextRunInMs: null });
+        if (this.takeReloaded()) continue;
+        return;
+      }
       if (this.stopping) {
         this.unprepare();
         await this.flush({ release: true, nextRunInMs: 0 });
@@ -208,10 +222,17 @@ export class SagaRunner {
     }
     const index = rec.currentStep;
     const step = rec.steps[index];
-    if (step.status === 'RUNNING' && this.prepared?.kind === 'execute' && this.prepared.index === index) return { kind: 'execute', index };
+    const hold = this.deps.breaker?.holdOf(step.name) ?? null;
+    if (step.status === 'RUNNING' && this.prepared?.kind === 'execute' && this.prepared.index === index) {
+      if (!hold) return { kind: 'execute', index };
+      // Marked running (a fresh start, or the write before the attempt) but not started: give the attempt back.
+      this.unprepare();
+      return { kind: 'hold', index, hold };
+    }
     if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > Date.now()) {
       return { kind: 'wait', atMs: Date.parse(step.nextAttemptAt) };
     }
+    if (hold) return { kind: 'hold', index, hold };
     step.status = 'RUNNING';
     step.attempts += 1;
     step.startedAt = new Date().toISOString();
@@ -220,6 +241,26 @@ export class SagaRunner {
     this.prepared = { kind: 'execute', index, attempt: step.attempts };
     this.dirty = true;
     return { kind: 'execute', index };
+  }
+
+  /**
+   * The step is paused by the circuit breaker: the saga waits `PAUSED` before it, no attempt used.
+   * `error.code` `STEP_PAUSED` marks it as held (resuming the step releases it; an operator's resume
+   * of the saga alone runs into the pause again while the step is paused).
+   */
+  private holdAt(index: number, hold: StepHold): void {
+    const rec = this.rec;
+    const step = rec.steps[index];
+    rec.status = 'PAUSED';
+    rec.error = { name: 'StepPaused', code: SAGA_ERROR_CODES.STEP_PAUSED, message: `Step "${step.name}" is paused by ${hold.pausedBy}: ${hold.reason}` };
+    this.record({
+      type: 'SAGA_PAUSED',
+      step: step.name,
+      actor: hold.pausedBy,
+      reason: hold.reason,
+      data: { cause: SAGA_ERROR_CODES.STEP_PAUSED, pausedAt: new Date(hold.pausedAt).toISOString() },
+    });
+    this.deps.logger.log(`Saga "${rec.name}" (id=${rec.id}) waits: step "${step.name}" is paused`);
   }
 
   private planCompensation(): Plan {
@@ -444,6 +485,7 @@ export class SagaRunner {
     const rec = this.rec;
     rec.status = 'COMPENSATING';
     rec.compensationCause = cause;
+    if (rec.error?.code === SAGA_ERROR_CODES.STEP_PAUSED) rec.error = null;
     for (const step of rec.steps) if (step.status === 'FAILED') step.nextAttemptAt = null;
     this.record({ ...event, data: { ...(event.data ?? {}), cause } });
   }

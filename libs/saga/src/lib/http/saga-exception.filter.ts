@@ -31,6 +31,8 @@ export const SAGA_ERROR_HTTP_STATUS: Readonly<Partial<Record<SagaErrorCode, numb
   [SAGA_ERROR_CODES.BULK_ACTION_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [SAGA_ERROR_CODES.BULK_ACTION_NOT_RUNNING]: HttpStatus.CONFLICT,
   [SAGA_ERROR_CODES.BULK_ACTION_TOO_LARGE]: HttpStatus.BAD_REQUEST,
+  [SAGA_ERROR_CODES.STEP_NOT_REGISTERED]: HttpStatus.NOT_FOUND,
+  [SAGA_ERROR_CODES.STEP_NOT_PAUSED]: HttpStatus.CONFLICT,
 });
 
 /** Seconds a client should wait before retrying after a 503: an outage shorter than that is common. */

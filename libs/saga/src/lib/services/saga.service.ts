@@ -18,10 +18,12 @@ import type {
   SagaStatus,
   SagaSummary,
   StepDefinitionView,
+  StepPauseView,
 } from '@nest-saga/contracts';
 import { MAX_JSON_DEPTH, SAGA_ERROR_CODES, SAGA_STATUSES, canPerform, canResolveStep, findUnstorableText, isSagaStatus } from '@nest-saga/contracts';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
+import { SagaStepBreaker, type PauseStepOptions, type ResumeStepOptions } from '../breaker/saga-step-breaker.js';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
 import { newStepStates } from '../engine/saga.runner.js';
@@ -68,6 +70,7 @@ export class SagaService {
     private readonly registry: SagaRegistry,
     private readonly orchestrator: SagaOrchestrator,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
+    private readonly breaker: SagaStepBreaker,
   ) {}
 
   /** One notification per stored transition and attempt of the sagas this instance runs. */
@@ -256,6 +259,33 @@ export class SagaService {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Step circuit breaker: pauses a registered step on every instance (each sees it within about one
+   * poll interval, at most a second). A saga about to start the step waits `PAUSED` (`error.code`
+   * `STEP_PAUSED`, history `SAGA_PAUSED` naming the pause) with no attempt used; an attempt already
+   * in flight finishes. Compensations of the step are not held. Pausing a paused step changes
+   * nothing; a resuming one is paused again. Throws `SagaStepNotRegisteredError`, `SagaValidationError`
+   * (`reason` is required).
+   */
+  pauseStep(step: string, options: PauseStepOptions): Promise<StepPauseView> {
+    return this.breaker.pause(step, options);
+  }
+
+  /**
+   * Resumes a paused step: new sagas run it at once, and the sagas held at it are released at
+   * `ratePerSec` in total across instances (all at once without it), each with a `SAGA_RESUMED`
+   * event. Only sagas the breaker held are released; sagas an operator paused stay paused. Throws
+   * `SagaStepNotPausedError` when the step is not paused.
+   */
+  resumeStep(step: string, options: ResumeStepOptions): Promise<StepPauseView> {
+    return this.breaker.resume(step, options);
+  }
+
+  /** The paused (and still releasing) steps, with who paused them, why, and how many sagas wait at each. */
+  pausedSteps(): Promise<StepPauseView[]> {
+    return this.breaker.list();
   }
 
   /** Compensates what was done and ends `CANCELLED`. Allowed while `PENDING`, `RUNNING` or `PAUSED`. */

@@ -6,7 +6,7 @@
  */
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from '../errors/saga.errors.js';
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
@@ -23,6 +23,7 @@ import {
   type SagaVersionRow,
   type StuckCandidate,
   type StuckMark,
+  type StepTransaction,
 } from './saga.store.js';
 
 /** The part of a pg Pool (or Client) the store uses. */
@@ -139,6 +140,11 @@ export interface TypeOrmSagaStoreOptions {
   maxBatchSize?: number;
   /** Batches written at the same time; more checkpoints wait and join the next batch. @default 2 */
   maxConcurrentBatches?: number;
+  /**
+   * The DataSource whose transactions run transactional steps (`ctx.manager`); the one the pool
+   * belongs to. Without it the store cannot run transactional steps.
+   */
+  dataSource?: () => DataSource;
 }
 
 interface CountRow {
@@ -158,6 +164,7 @@ const FINISHED_STATUSES_SQL = TERMINAL_SAGA_STATUSES.map((s) => `'${s}'`).join('
 export class TypeOrmSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
   private readonly inserts: GroupWriter<{ saga: NewSaga; events: NewSagaEvent[] }, { saga: SagaRecord; created: boolean }>;
+  private readonly dataSource?: () => DataSource;
 
   constructor(
     private readonly sql: SqlClient,
@@ -165,6 +172,7 @@ export class TypeOrmSagaStore extends SagaStore {
     options: TypeOrmSagaStoreOptions = {},
   ) {
     super();
+    this.dataSource = options.dataSource;
     const size = options.maxBatchSize ?? 256;
     const concurrent = options.maxConcurrentBatches ?? 2;
     // A failed batch is written again item by item, unless the database is simply unreachable.
@@ -206,8 +214,26 @@ export class TypeOrmSagaStore extends SagaStore {
     return pool;
   }
 
-  static fromDataSource(dataSource: DataSource): TypeOrmSagaStore {
-    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource));
+  static fromDataSource(dataSource: DataSource, options: TypeOrmSagaStoreOptions = {}): TypeOrmSagaStore {
+    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource), undefined, { dataSource: () => dataSource, ...options });
+  }
+
+  override supportsStepTransactions(): boolean {
+    return this.dataSource !== undefined;
+  }
+
+  /**
+   * A transaction on a connection of its own, begun by the attempt's first statement (an attempt
+   * that writes nothing pays nothing: its checkpoint takes the shared path). See PgStepTransaction.
+   */
+  override beginStepTransaction(): StepTransaction {
+    if (!this.dataSource) return super.beginStepTransaction();
+    return new PgStepTransaction(this.dataSource().createQueryRunner('master'), this);
+  }
+
+  /** @internal The checkpoint statement of `writeOne`, on the given connection (a step's transaction). */
+  checkpointOn(client: SqlClient, cp: Checkpoint): Promise<CheckpointResult> {
+    return this.alone('checkpoint', cp.sagaId, () => this.writeOne(cp, client));
   }
 
   /** Starts of concurrent sagas share statements too (see GroupWriter). */
@@ -318,8 +344,8 @@ export class TypeOrmSagaStore extends SagaStore {
   }
 
   /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
-  private async writeOne(cp: Checkpoint): Promise<CheckpointResult> {
-    const { rows } = await this.sql.query(
+  private async writeOne(cp: Checkpoint, client: SqlClient = this.sql): Promise<CheckpointResult> {
+    const { rows } = await client.query(
       `WITH u AS (
          UPDATE saga_instances SET
            status = $4, current_step = $5, steps = $6::jsonb, error = $7::jsonb, compensation_cause = $8,
@@ -723,5 +749,97 @@ export class TypeOrmSagaStore extends SagaStore {
 
   async ping(): Promise<void> {
     await this.sql.query('SELECT 1');
+  }
+}
+
+type Run = (text: string, values?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
+
+/**
+ * One attempt's transaction. The QueryRunner behind `manager` sends `START TRANSACTION` before the
+ * attempt's first statement (TypeORM sees a transaction already active, so the step's own
+ * `manager.transaction(...)` becomes a savepoint and `save()` adds none). `commit` closes the door
+ * to the attempt's code, then writes the fenced checkpoint and `COMMIT` on the same connection: the
+ * `UPDATE ... WHERE fence = ...` locks the saga row and, under READ COMMITTED, is evaluated against
+ * the latest committed fence, so a stale owner's transaction finds no row and rolls back its writes.
+ */
+class PgStepTransaction implements StepTransaction {
+  readonly manager;
+  private begun: Promise<unknown> | null = null;
+  private closed = false;
+  private readonly run: Run;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly store: TypeOrmSagaStore,
+  ) {
+    const query = runner.query.bind(runner) as (text: string, values?: unknown[], structured?: boolean) => Promise<any>;
+    this.run = async (text, values) => {
+      const result = await query(text, values, true);
+      return { rows: result.records ?? [], rowCount: result.affected ?? null };
+    };
+    const mutable = runner as { -readonly [K in keyof QueryRunner]: QueryRunner[K] };
+    mutable.isTransactionActive = true;
+    (runner as unknown as { transactionDepth: number }).transactionDepth = 1;
+    mutable.query = ((text: string, values?: unknown[], structured?: boolean) => {
+      if (this.closed) return Promise.reject(new Error('This attempt of a transactional step has settled: its transaction accepts no more statements.'));
+      this.begun ??= query('START TRANSACTION');
+      return this.begun.then(() => query(text, values, structured));
+    }) as QueryRunner['query'];
+    this.manager = runner.manager;
+  }
+
+  async commit(cp: Checkpoint): Promise<CheckpointResult> {
+    if (this.closed) throw new Error('The transaction of this attempt is already closed.');
+    this.closed = true;
+    if (!this.begun) {
+      // Nothing was written: the checkpoint rides with the others.
+      await this.release();
+      return this.store.checkpoint(cp);
+    }
+    let result: CheckpointResult;
+    try {
+      await this.begun;
+      result = await this.store.checkpointOn({ query: this.run }, cp);
+    } catch (error) {
+      await this.rollback(false);
+      throw error;
+    }
+    if (!result.ok) {
+      await this.rollback(false);
+      return result;
+    }
+    try {
+      await this.run('COMMIT');
+    } catch (error) {
+      // Cut off at COMMIT: committed or not, only the database knows now.
+      await this.release(error as Error);
+      throw error;
+    }
+    await this.release();
+    return result;
+  }
+
+  async rollback(destroy: boolean): Promise<void> {
+    this.closed = true;
+    if (this.begun && !destroy) {
+      try {
+        await this.begun;
+        await this.run('ROLLBACK');
+      } catch (error) {
+        destroy = true;
+      }
+    }
+    await this.release(destroy ? new Error('transactional step attempt settled: connection closed') : undefined);
+  }
+
+  /** With an error the pool closes the connection (an open transaction on it is rolled back by the server). */
+  private async release(error?: Error): Promise<void> {
+    const runner = this.runner as QueryRunner & { releasePostgresConnection?: (err?: Error) => Promise<void> };
+    try {
+      if (error && runner.releasePostgresConnection) await runner.releasePostgresConnection(error);
+      else await runner.release();
+    } catch {
+      // Already released.
+    }
   }
 }

@@ -168,6 +168,43 @@ describe('transactional steps', () => {
     expect(saga.events.filter((e) => e.type === 'STEP_SUCCEEDED').map((e) => e.step)).toEqual(['tx-a']);
   });
 
+  it('costs its own statements, START TRANSACTION, and one checkpoint that also commits: 13 statements for 4 steps', async () => {
+    // Every statement on every connection of the pool (the shared one and the steps' transactions).
+    const pool = (ds.driver as unknown as { master: { on(e: string, l: (c: any) => void): void; off(e: string, l: (c: any) => void): void } }).master;
+    const statements: string[] = [];
+    const wrapped = new Set<any>();
+    const onAcquire = (client: any) => {
+      if (wrapped.has(client)) return;
+      wrapped.add(client);
+      const original = client.query;
+      client.query = function (this: unknown, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+        statements.push(String(text).replace(/\s+/g, ' ').trim());
+        return original.apply(this, args);
+      };
+      client.__original = original;
+    };
+    pool.on('acquire', onAcquire);
+    let sagaId = '';
+    try {
+      const handle = await sagas.start(TxFour, {});
+      sagaId = handle.sagaId;
+      expect((await settled(sagaId)).status).toBe('COMPLETED');
+    } finally {
+      pool.off('acquire', onAcquire);
+      for (const client of wrapped) client.query = client.__original;
+    }
+    const mine = statements.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances SET status|START TRANSACTION|INSERT INTO tx_rows|^(COMMIT|ROLLBACK|BEGIN)/.test(s));
+    const writes = mine.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances SET status/.test(s));
+    expect(writes, mine.join('\n')).toHaveLength(5);
+    expect(writes.slice(1).every((s) => s.endsWith('; COMMIT'))).toBe(true);
+    expect(mine.filter((s) => s === 'START TRANSACTION')).toHaveLength(4);
+    expect(mine.filter((s) => s.startsWith('INSERT INTO tx_rows'))).toHaveLength(4);
+    expect(mine.filter((s) => /^(COMMIT|ROLLBACK|BEGIN)/.test(s))).toEqual([]);
+    expect(mine).toHaveLength(13);
+    expect(await rowsOf(sagaId)).toHaveLength(4);
+  });
+
   it('tells a step that is not transactional that it has no ctx.manager', async () => {
     const handle = await sagas.start(PlainManager, {});
     const saga = await settled(handle.sagaId);

@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W]`
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional]`
  *
  * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
  * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
- * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up.
+ * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up. With
+ * --write each step also inserts one row through the DataSource (its own autocommit statement);
+ * with --transactional the steps are transactional and insert that row through `ctx.manager`.
  * Prints a table, then one JSON line with the figures. Statements are counted at the driver;
  * commits come from pg_stat_database (PostgreSQL server) or equal the statements (embedded,
  * where every statement is its own transaction).
@@ -40,6 +42,8 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     'keep-db': { type: 'boolean', default: false },
     preload: { type: 'string', default: '0' },
+    write: { type: 'boolean', default: false },
+    transactional: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -49,6 +53,10 @@ const C = Number(values.concurrency);
 const FAIL_RATE = Number(values['fail-rate']);
 const S = Number(values.steps);
 const PRELOAD = Number(values.preload);
+const TRANSACTIONAL = values.transactional === true;
+const WRITE = values.write === true || TRANSACTIONAL;
+/** Where --write steps insert (set once the app is up). */
+let writeThrough: { query(text: string, params: unknown[]): Promise<unknown> } | null = null;
 const WARMUP = values.warmup !== undefined ? Number(values.warmup) : Math.min(200, Math.max(20, Math.floor(N / 10)));
 for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', S, 1], ['warmup', WARMUP, 0], ['preload', PRELOAD, 0]] as const) {
   if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
@@ -65,7 +73,10 @@ function makeSteps(count: number): Provider[] {
   const classes: Provider[] = [];
   for (let i = 1; i <= count; i++) {
     const Step = class {
-      execute(input: BenchInput, ctx: StepContext) {
+      async execute(input: BenchInput, ctx: StepContext) {
+        if (WRITE) {
+          await (TRANSACTIONAL ? ctx.manager : writeThrough!).query(`INSERT INTO bench_rows (saga_id, step) VALUES ($1, $2)`, [ctx.sagaId, i]);
+        }
         if (input.fail && ctx.stepIndex === 2) throw new NonRetryableStepError('simulated failure');
         return { step: i, n: input.n };
       }
@@ -74,19 +85,23 @@ function makeSteps(count: number): Provider[] {
       }
     };
     Object.defineProperty(Step, 'name', { value: `BenchStep${i}` });
-    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000 })(Step);
+    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000, transactional: TRANSACTIONAL })(Step);
     classes.push(Step);
   }
   return classes;
 }
 
-/** Counts every statement the pool runs (the saga store's and anything else's). */
-function countStatements(pool: pg.Pool): { count: () => number } {
+/**
+ * Counts every statement sent on any pg connection (the saga store's shared ones, the transactions
+ * of transactional steps, and anything else): one per round trip.
+ */
+function countStatements(): { count: () => number } {
   let n = 0;
-  const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
     n++;
-    return original(...args);
+    return original.apply(this, args);
   };
   return { count: () => n };
 }
@@ -209,8 +224,11 @@ async function main() {
   const sagas = app.get(SagaService);
   const { DataSource } = await import('typeorm');
   const ds = app.get(DataSource);
-  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
-  const statements = countStatements(pool);
+  if (WRITE) {
+    await ds.query(`CREATE TABLE bench_rows (id bigserial PRIMARY KEY, saga_id uuid NOT NULL, step int NOT NULL)`);
+    writeThrough = ds;
+  }
+  const statements = countStatements();
 
   const ends = new Map<string, (status: string) => void>();
   const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
@@ -300,6 +318,7 @@ async function main() {
     concurrency: C,
     steps: S,
     failRate: FAIL_RATE,
+    stepWrites: TRANSACTIONAL ? 'transactional' : WRITE ? 'autocommit' : 'none',
     sagasPerSec: Math.round((N / seconds) * 10) / 10,
     stepsPerSec: Math.round(((N * S) / seconds) * 10) / 10,
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
@@ -317,6 +336,7 @@ async function main() {
     ['database', database],
     ['sagas × steps', `${N} × ${S} (fail rate ${FAIL_RATE}, warm-up ${WARMUP})`],
     ['in flight', String(C)],
+    ['step writes', result.stepWrites],
     ['outcomes', Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['sagas/s', String(result.sagasPerSec)],
     ['steps/s', String(result.stepsPerSec)],

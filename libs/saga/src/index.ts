@@ -34,6 +34,7 @@ export {
   StepNotRegisteredError,
   InvalidStepClassError,
   RequestScopedStepError,
+  TransactionalStepsUnsupportedError,
   NonRetryableStepError,
   SagaPlanError,
   InvalidPlanNameError,
@@ -44,6 +45,7 @@ export {
 } from './lib/errors/saga.errors.js';
 export { SagaExceptionFilter, SAGA_ERROR_HTTP_STATUS } from './lib/http/saga-exception.filter.js';
 export { SagaStore } from './lib/persistence/saga.store.js';
+export type { StepTransaction } from './lib/persistence/saga.store.js';
 export { SAGA_STORE } from './lib/saga.constants.js';
 export { TypeOrmSagaStore } from './lib/persistence/typeorm-saga.store.js';
 export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence.js';

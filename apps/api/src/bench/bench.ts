@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W]`
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional]`
  *
  * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
  * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
- * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up.
+ * of its own, dropped afterwards) or on the embedded database, C in flight, after a warm-up. With
+ * --write each step also inserts one row through the DataSource (its own autocommit statement);
+ * with --transactional the steps are transactional and insert that row through `ctx.manager`.
  * Prints a table, then one JSON line with the figures. Statements are counted at the driver;
  * commits come from pg_stat_database (PostgreSQL server) or equal the statements (embedded,
  * where every statement is its own transaction). `commitMs` is a single-row autocommit insert's
@@ -42,6 +44,8 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     'keep-db': { type: 'boolean', default: false },
     preload: { type: 'string', default: '0' },
+    write: { type: 'boolean', default: false },
+    transactional: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -51,6 +55,10 @@ const C = Number(values.concurrency);
 const FAIL_RATE = Number(values['fail-rate']);
 const S = Number(values.steps);
 const PRELOAD = Number(values.preload);
+const TRANSACTIONAL = values.transactional === true;
+const WRITE = values.write === true || TRANSACTIONAL;
+/** Where --write steps insert (set once the app is up). */
+let writeThrough: { query(text: string, params: unknown[]): Promise<unknown> } | null = null;
 const WARMUP = values.warmup !== undefined ? Number(values.warmup) : Math.min(200, Math.max(20, Math.floor(N / 10)));
 for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', S, 1], ['warmup', WARMUP, 0], ['preload', PRELOAD, 0]] as const) {
   if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
@@ -67,7 +75,10 @@ function makeSteps(count: number): Provider[] {
   const classes: Provider[] = [];
   for (let i = 1; i <= count; i++) {
     const Step = class {
-      execute(input: BenchInput, ctx: StepContext) {
+      async execute(input: BenchInput, ctx: StepContext) {
+        if (WRITE) {
+          await (TRANSACTIONAL ? ctx.manager : writeThrough!).query(`INSERT INTO bench_rows (saga_id, step) VALUES ($1, $2)`, [ctx.sagaId, i]);
+        }
         if (input.fail && ctx.stepIndex === 2) throw new NonRetryableStepError('simulated failure');
         return { step: i, n: input.n };
       }
@@ -76,37 +87,54 @@ function makeSteps(count: number): Provider[] {
       }
     };
     Object.defineProperty(Step, 'name', { value: `BenchStep${i}` });
-    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000 })(Step);
+    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000, transactional: TRANSACTIONAL })(Step);
     classes.push(Step);
   }
   return classes;
 }
 
 /**
- * Counts every statement the pool runs (the saga store's and anything else's) and the time the pool
- * is busy with at least one of them (overlapping statements count once), so a run splits into time
- * spent in PostgreSQL and the wire, and time spent elsewhere (the engine, timers, the event loop).
+ * Counts every statement sent on any pg connection (the saga store's shared ones, the transactions
+ * of transactional steps, and anything else): one per round trip. Also times them: the time at
+ * least one is in flight (overlapping statements count once), so a run splits into time spent in
+ * PostgreSQL and the wire and time spent elsewhere (the engine, timers, the event loop), and each
+ * kind of statement's p50.
  */
-function countStatements(pool: pg.Pool): { count: () => number; busyMs: () => number; byKind: () => Record<string, { count: number; p50Ms: number }>; reset: () => void } {
+function countStatements(): { count: () => number; busyMs: () => number; byKind: () => Record<string, { count: number; p50Ms: number }>; reset: () => void } {
   let n = 0;
   let inFlight = 0;
   let busySince = 0;
   let busy = 0;
   let times = new Map<string, number[]>();
-  const done = (kind: string, t0: number) => () => {
-    const end = performance.now();
-    if (--inFlight === 0) busy += end - busySince;
-    let list = times.get(kind);
-    if (!list) times.set(kind, (list = []));
-    list.push(end - t0);
-  };
-  const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    n++;
+  const timer = (kind: string) => {
     const t0 = performance.now();
     if (inFlight++ === 0) busySince = t0;
-    const finish = done(statementKind(args[0]), t0);
-    const result = original(...args);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const end = performance.now();
+      if (--inFlight === 0) busy += end - busySince;
+      let list = times.get(kind);
+      if (!list) times.set(kind, (list = []));
+      list.push(end - t0);
+    };
+  };
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    n++;
+    const finish = timer(statementKind(args[0]));
+    // The pool calls with a callback; TypeORM and our probes await the promise.
+    const last = args.length > 1 ? args[args.length - 1] : undefined;
+    if (typeof last === 'function') {
+      args[args.length - 1] = function (this: unknown, ...cbArgs: unknown[]) {
+        finish();
+        return (last as (...a: unknown[]) => unknown).apply(this, cbArgs);
+      };
+      return original.apply(this, args);
+    }
+    const result = original.apply(this, args);
     if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(finish, finish);
     else finish();
     return result;
@@ -274,7 +302,11 @@ async function main() {
   const ds = app.get(DataSource);
   const pool = (ds.driver as unknown as { master: pg.Pool }).master;
   const commitMs = await measureCommitMs(pool);
-  const statements = countStatements(pool);
+  if (WRITE) {
+    await ds.query(`CREATE TABLE bench_rows (id bigserial PRIMARY KEY, saga_id uuid NOT NULL, step int NOT NULL)`);
+    writeThrough = ds;
+  }
+  const statements = countStatements();
 
   const ends = new Map<string, (status: string) => void>();
   const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
@@ -367,6 +399,7 @@ async function main() {
     concurrency: C,
     steps: S,
     failRate: FAIL_RATE,
+    stepWrites: TRANSACTIONAL ? 'transactional' : WRITE ? 'autocommit' : 'none',
     sagasPerSec: Math.round((N / seconds) * 10) / 10,
     stepsPerSec: Math.round(((N * S) / seconds) * 10) / 10,
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
@@ -393,6 +426,7 @@ async function main() {
     ['database', database],
     ['sagas × steps', `${N} × ${S} (fail rate ${FAIL_RATE}, warm-up ${WARMUP})`],
     ['in flight', String(C)],
+    ['step writes', result.stepWrites],
     ['outcomes', Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['sagas/s', String(result.sagasPerSec)],
     ['steps/s', String(result.stepsPerSec)],

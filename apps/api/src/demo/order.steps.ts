@@ -1,9 +1,11 @@
 /**
- * The four steps of the demo `order` saga. Each effect is keyed by `ctx.idempotencyKey` (the same in
- * every attempt and in `compensate`), so an attempt that runs again after a crash or a timeout finds
- * the row the earlier one wrote instead of writing a second. Stock and reservation rows change only
- * through `stock-ledger.ts`, which keeps one lock order and short transactions. Payments go through
- * the demo's payment service, over HTTP (`payment-service.ts`). The steps also serve sagas composed
+ * The four steps of the demo `order` saga. The ledger steps (`reserve-inventory`, `create-shipment`)
+ * are transactional: they write through `ctx.manager`, in the transaction that also records their
+ * checkpoint, so their rows exist exactly once for a step that completed and never for one that did
+ * not, across retries, timeouts and kill -9, with no idempotency code of their own. Stock and
+ * reservation rows change only through `stock-ledger.ts`, which keeps one lock order and short
+ * transactions. Payments go through the demo's payment service, over HTTP (`payment-service.ts`),
+ * which cannot share a transaction: that step sends `ctx.idempotencyKey` instead. The steps also serve sagas composed
  * at run time (`express-order` in the README): `process-payment` and `create-shipment` read their
  * `ctx.params`, and `create-shipment` requires `reserve-inventory`.
  */
@@ -83,19 +85,14 @@ export class CheckInventoryStep implements SagaStepHandler<OrderInput, Inventory
   }
 }
 
-@SagaStep('reserve-inventory', DEMO_STEP_OPTIONS)
+@SagaStep('reserve-inventory', { ...DEMO_STEP_OPTIONS, transactional: true })
 export class ReserveInventoryStep implements SagaStepHandler<OrderInput, ReservationResult> {
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly simulator: DemoSimulator,
-  ) {}
+  constructor(private readonly simulator: DemoSimulator) {}
 
   async execute(input: OrderInput, ctx: StepContext): Promise<ReservationResult> {
     await this.simulator.beforeExecute(input, ctx);
     const wanted = quantitiesBySku(input.items);
-    await this.db.transaction((tx) =>
-      holdStock(tx, { sagaId: ctx.sagaId, orderId: input.orderId, idempotencyKey: ctx.idempotencyKey, items: wanted }),
-    );
+    await holdStock(ctx.manager, { sagaId: ctx.sagaId, orderId: input.orderId, idempotencyKey: ctx.idempotencyKey, items: wanted });
     return { reservationKey: ctx.idempotencyKey, items: wanted.map(([sku, qty]) => ({ sku, qty })) };
   }
 
@@ -104,7 +101,7 @@ export class ReserveInventoryStep implements SagaStepHandler<OrderInput, Reserva
     await this.simulator.beforeCompensate(input, ctx);
     // A CONSUMED hold here means the shipment's compensation was resolved by hand: release it too.
     const skus = quantitiesBySku(input.items).map(([sku]) => sku);
-    await this.db.transaction((tx) => releaseStock(tx, ctx.idempotencyKey, skus));
+    await releaseStock(ctx.manager, ctx.idempotencyKey, skus);
   }
 }
 
@@ -143,42 +140,36 @@ export class ProcessPaymentStep implements SagaStepHandler<OrderInput, PaymentRe
 }
 
 // It consumes the stock holds that reserve-inventory made: no saga may run it without them.
-@SagaStep('create-shipment', { ...DEMO_STEP_OPTIONS, requires: ['reserve-inventory'] })
+@SagaStep('create-shipment', { ...DEMO_STEP_OPTIONS, requires: ['reserve-inventory'], transactional: true })
 export class CreateShipmentStep implements SagaStepHandler<OrderInput, ShipmentResult> {
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly simulator: DemoSimulator,
-  ) {}
+  constructor(private readonly simulator: DemoSimulator) {}
 
   async execute(input: OrderInput, ctx: StepContext): Promise<ShipmentResult> {
     await this.simulator.beforeExecute(input, ctx);
     const carrier = carrierOf(ctx);
-    return this.db.transaction(async (tx) => {
-      const rows: { id: string }[] = await tx.query(
-        `INSERT INTO "demo_shipments" ("order_id", "saga_id", "status", "idempotency_key")
-         VALUES ($1, $2, 'CREATED', $3)
-         ON CONFLICT ("order_id") DO UPDATE
-           SET "saga_id" = EXCLUDED."saga_id", "status" = 'CREATED', "idempotency_key" = EXCLUDED."idempotency_key", "updated_at" = now()
-           WHERE "demo_shipments"."idempotency_key" = EXCLUDED."idempotency_key" OR "demo_shipments"."status" = 'CANCELLED'
-         RETURNING "id"`,
-        [input.orderId, ctx.sagaId, ctx.idempotencyKey],
-      );
-      if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" already has a shipment from another saga.`);
-      await consumeHolds(tx, ctx.sagaId);
-      return { shipmentId: rows[0].id, carrier };
-    });
+    // A cancelled shipment of the order (its saga compensated) is taken over; a live one is another saga's.
+    const rows: { id: string }[] = await ctx.manager.query(
+      `INSERT INTO "demo_shipments" ("order_id", "saga_id", "status", "idempotency_key")
+       VALUES ($1, $2, 'CREATED', $3)
+       ON CONFLICT ("order_id") DO UPDATE
+         SET "saga_id" = EXCLUDED."saga_id", "status" = 'CREATED', "idempotency_key" = EXCLUDED."idempotency_key", "updated_at" = now()
+         WHERE "demo_shipments"."status" = 'CANCELLED'
+       RETURNING "id"`,
+      [input.orderId, ctx.sagaId, ctx.idempotencyKey],
+    );
+    if (rows.length === 0) throw new NonRetryableStepError(`Order "${input.orderId}" already has a shipment from another saga.`);
+    await consumeHolds(ctx.manager, ctx.sagaId);
+    return { shipmentId: rows[0].id, carrier };
   }
 
   /** Cancels the shipment and puts its stock back on hold (reserve-inventory's compensation releases it). */
   async compensate(input: OrderInput, _output: ShipmentResult | undefined, ctx: StepContext): Promise<void> {
     await this.simulator.beforeCompensate(input, ctx);
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE "demo_shipments" SET "status" = 'CANCELLED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CREATED'`,
-        [ctx.idempotencyKey],
-      );
-      await restoreHolds(tx, ctx.sagaId);
-    });
+    await ctx.manager.query(
+      `UPDATE "demo_shipments" SET "status" = 'CANCELLED', "updated_at" = now() WHERE "idempotency_key" = $1 AND "status" = 'CREATED'`,
+      [ctx.idempotencyKey],
+    );
+    await restoreHolds(ctx.manager, ctx.sagaId);
   }
 }
 

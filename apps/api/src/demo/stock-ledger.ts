@@ -9,6 +9,9 @@
  * - Each transaction is a few statements with nothing else awaited inside: the three stock rows
  *   are shared by every order, and each one held longer stalls all the others (and their pooled
  *   connections).
+ * - Exactly once comes from the engine, not from here: the steps that call these are transactional
+ *   (`ctx.manager`), so their writes commit with the step's checkpoint or not at all, and a step
+ *   that committed never runs again. The unique index on (idempotency key, sku) stays as a guard.
  */
 import { NonRetryableStepError } from '@nest-saga/saga';
 import type { EntityManager } from 'typeorm';
@@ -30,19 +33,19 @@ async function lockStock(tx: EntityManager, skus: readonly string[]): Promise<vo
 }
 
 /**
- * Takes the stock of `hold.items` and records it as HELD. Items an earlier attempt already holds
- * (same key) are skipped; if any SKU has too little left, nothing is held.
+ * Takes the stock of `hold.items` and records it as HELD; if any SKU has too little left, nothing is
+ * held. Run once per key (in the transaction of a transactional step): a second hold under the same
+ * key is refused by the unique index.
  */
 export async function holdStock(tx: EntityManager, hold: Hold): Promise<void> {
   const skus = hold.items.map(([sku]) => sku);
   await lockStock(tx, skus);
-  // One statement: the inserted holds (none for items already held) feed the stock update.
+  // One statement: the inserted holds feed the stock update.
   const [result]: { held: string[]; taken: string[] }[] = await tx.query(
     `WITH "held" AS (
        INSERT INTO "demo_reservations" ("saga_id", "order_id", "sku", "qty", "status", "idempotency_key")
        SELECT $1::uuid, $2::varchar, w."sku", w."qty", 'HELD', $3::varchar
        FROM unnest($4::varchar[], $5::integer[]) AS w("sku", "qty")
-       ON CONFLICT ("idempotency_key", "sku") DO NOTHING
        RETURNING "sku", "qty"
      ), "taken" AS (
        UPDATE "demo_stock" AS s SET "available" = s."available" - h."qty", "updated_at" = now()

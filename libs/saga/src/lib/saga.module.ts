@@ -37,9 +37,9 @@ const providers: Provider[] = [
       if (options.store && options.store !== 'typeorm') return options.store;
       // The DataSource is looked up lazily: TypeORM's async providers may not exist yet while ours are built.
       let pool: SqlClient | undefined;
-      const resolvePool = (): SqlClient => {
-        if (pool) return pool;
-        let dataSource: DataSource;
+      let dataSource: DataSource | undefined;
+      const resolveDataSource = (): DataSource => {
+        if (dataSource) return dataSource;
         try {
           dataSource = moduleRef.get<DataSource>(getDataSourceToken(options.dataSourceName) as string, { strict: false });
         } catch {
@@ -47,10 +47,13 @@ const providers: Provider[] = [
             'SagaModule stores sagas through TypeORM but found no DataSource. Import TypeOrmModule.forRoot({ type: "postgres", entities: [...sagaEntities], migrations: [...sagaMigrations], migrationsRun: true }) in your app module, or pass another store in SagaModule.forRoot({ store }).',
           );
         }
-        pool = TypeOrmSagaStore.poolOf(dataSource);
-        return pool;
+        return dataSource;
       };
-      return new TypeOrmSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool());
+      const resolvePool = (): SqlClient => (pool ??= TypeOrmSagaStore.poolOf(resolveDataSource()));
+      return new TypeOrmSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool(), {
+        // Transactional steps run on the same DataSource as the sagas, so their checkpoints can share a transaction.
+        dataSource: resolveDataSource,
+      });
     },
   },
   { provide: SagaStore, useExisting: SAGA_STORE },

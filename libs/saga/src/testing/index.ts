@@ -10,6 +10,7 @@ import { InMemorySagaStore } from '../lib/persistence/in-memory-saga.store.js';
 import type { SagaModuleOptions } from '../lib/interfaces/saga-options.interface.js';
 import type { SagaStepHandler, StepContext } from '../lib/interfaces/step.interface.js';
 import { createStepContext } from '../lib/engine/step-context.js';
+import type { SagaHttpClient } from '../lib/http/saga-http.client.js';
 import { context as otelContext } from '@opentelemetry/api';
 
 export { InMemorySagaStore };
@@ -45,6 +46,8 @@ export async function createSagaTestingModule(
 /**
  * Calls one step's `execute` (and `compensate`) with a context like the engine's. `ctx.http` is a
  * real `SagaHttpClient` bound to the context (point the step at a test server), unless `http` is given.
+ * For a transactional step pass `manager` (e.g. the `manager` of a transaction your test opens and
+ * rolls back); it has none otherwise.
  */
 export class StepTestRunner<TInput, TOutput> {
   private readonly controller = new AbortController();
@@ -68,8 +71,11 @@ export class StepTestRunner<TInput, TOutput> {
       params: this.context.params ?? {},
       signal: this.controller.signal,
       phase,
+      manager: this.context.manager,
     };
-    return this.context.http ? { ...fields, http: this.context.http } : createStepContext(fields, otelContext.active());
+    const http = this.context.http;
+    // A given client is used as it is (not bound to the context).
+    return createStepContext(fields, otelContext.active(), http ? ({ forStep: () => http } as unknown as SagaHttpClient) : undefined);
   }
 
   execute(input: TInput): Promise<TOutput> {

@@ -6,6 +6,8 @@ import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const WORKER_JS = resolve(here, '../fixtures/dist/worker.js');
+/** The instance whose four steps are transactional and which kills itself at a given point (CRASH_AT). */
+export const TX_WORKER_JS = resolve(here, '../fixtures/dist/tx-worker.js');
 
 export interface Worker {
   id: string;
@@ -14,8 +16,8 @@ export interface Worker {
   exited: Promise<number | null>;
 }
 
-export async function startWorker(databaseUrl: string, id: string, env: Record<string, string> = {}): Promise<Worker> {
-  const child = spawn(process.execPath, [WORKER_JS], {
+export async function startWorker(databaseUrl: string, id: string, env: Record<string, string> = {}, script = WORKER_JS): Promise<Worker> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, DATABASE_URL: databaseUrl, INSTANCE_ID: id, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,12 +11,15 @@ import {
   RequestScopedStepError,
   SagaConfigurationError,
   StepNotRegisteredError,
+  TransactionalStepsUnsupportedError,
 } from '../errors/saga.errors.js';
 import { resolveRetryPolicy, validateTimeout } from '../engine/retry-policy.js';
 import { planError } from '../engine/saga-plan.js';
 import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
+import { SAGA_STORE } from '../saga.constants.js';
+import type { SagaStore } from '../persistence/saga.store.js';
 import { SagaMetadataAccessor } from './saga-metadata.accessor.js';
 import { SagaRegistry, type RegisteredStep } from './saga.registry.js';
 import type { SagaStepHandler } from '../interfaces/step.interface.js';
@@ -28,6 +31,7 @@ export class SagaExplorer implements OnModuleInit {
     private readonly accessor: SagaMetadataAccessor,
     private readonly registry: SagaRegistry,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
+    @Inject(SAGA_STORE) private readonly store: SagaStore,
   ) {}
 
   onModuleInit(): void {
@@ -130,6 +134,12 @@ export class SagaExplorer implements OnModuleInit {
     if (meta.onFailure && !STEP_FAILURE_POLICIES.includes(meta.onFailure)) {
       throw new InvalidStepClassError(meta.name, className, `has onFailure "${meta.onFailure}"; use one of ${STEP_FAILURE_POLICIES.join(', ')}.`);
     }
+    if (meta.transactional !== undefined && typeof meta.transactional !== 'boolean') {
+      throw new InvalidStepClassError(meta.name, className, `has transactional ${JSON.stringify(meta.transactional)}; use true or false.`);
+    }
+    if (meta.transactional === true && !this.store.supportsStepTransactions()) {
+      throw new TransactionalStepsUnsupportedError(meta.name, className, this.store.constructor.name);
+    }
     const requires: unknown = meta.requires ?? [];
     if (!Array.isArray(requires) || requires.some((r) => typeof r !== 'string' || !r || r === meta.name)) {
       throw new InvalidStepClassError(
@@ -151,6 +161,7 @@ export class SagaExplorer implements OnModuleInit {
       compensationRetry: meta.compensationRetry ? resolveRetryPolicy(`${where} compensation`, retry, meta.compensationRetry) : retry,
       onFailure: meta.onFailure ?? 'compensate',
       requires: [...new Set(requires as string[])],
+      transactional: meta.transactional === true,
     };
   }
 }

@@ -26,6 +26,8 @@ export interface RegisteredStep {
   onFailure: StepFailurePolicy;
   /** Steps whose outputs this one reads; they must come earlier in every plan. */
   requires: string[];
+  /** Runs in a transaction with its checkpoint (`ctx.manager`). */
+  transactional?: boolean;
 }
 
 export interface RegisteredSaga {

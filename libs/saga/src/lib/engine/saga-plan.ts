@@ -38,6 +38,8 @@ export interface ExecutableStep {
   compensationTimeoutMs: number;
   compensationRetry: ResolvedRetryPolicy;
   onFailure: StepFailurePolicy;
+  /** A property of the step's code (not of the stored plan): runs in a transaction with its checkpoint. */
+  transactional: boolean;
 }
 
 /** What a runner executes: the saga's plan with the handlers of this instance. */
@@ -216,6 +218,7 @@ export function bindPlan(rec: Pick<SagaRecord, 'name' | 'version' | 'plan' | 'st
       compensationTimeoutMs: planned.compensationTimeoutMs,
       compensationRetry: { ...planned.compensationRetry },
       onFailure: planned.onFailure,
+      transactional: registered.transactional === true,
     });
   }
   if (missing.length) return { ok: false, missing, view };

@@ -3,6 +3,9 @@
  * while our fence holds; every attempt is marked RUNNING in the store before it starts (so a crash
  * counts it and re-runs the step), and its result is stored before the next attempt starts. One
  * checkpoint write per loop turn: it carries the last result and the next attempt's start together.
+ * A transactional step's attempt keeps its transaction open until that write, which then goes into
+ * the transaction instead of the shared group write: the step's writes, its result, its history and
+ * the next attempt's start commit together.
  */
 import type { ErrorView, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES, canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
@@ -11,13 +14,13 @@ import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js
 import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import type { NewSagaEvent, SagaRecord, SagaRequest, StepState } from '../persistence/saga.records.js';
-import type { Checkpoint, CheckpointResult, SagaStore } from '../persistence/saga.store.js';
+import type { Checkpoint, CheckpointResult, SagaStore, StepTransaction } from '../persistence/saga.store.js';
 import { SagaRunTrace } from '../tracing/saga-tracing.js';
 import { retryDelayMs } from './retry-policy.js';
 import { createStepContext } from './step-context.js';
 import type { ExecutablePlan } from './saga-plan.js';
 import type { StepHold } from '../breaker/saga-step-breaker.js';
-import { AttemptAbort, runAttempt, unstorableOutput, type AttemptOutcome } from './step-executor.js';
+import { AttemptAbort, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
   store: SagaStore;
@@ -56,6 +59,8 @@ export class SagaRunner {
   private unstoredOutputs = new Map<number, AttemptOutcome>();
   /** The store refused the last checkpoint and the state was read back: plan again before acting. */
   private reloaded = false;
+  /** A transactional attempt that succeeded: its transaction waits for the next checkpoint, which commits it. */
+  private pendingTx: { tx: StepTransaction; kind: 'execute' | 'compensate'; index: number; attempt: number; outcome: AttemptOutcome } | null = null;
   /** The span of this run of the saga on this instance, in the trace stored with the saga. */
   private readonly trace: SagaRunTrace;
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
@@ -145,6 +150,9 @@ export class SagaRunner {
     } catch (error) {
       this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
     } finally {
+      // Stopped before the checkpoint that would commit it: the attempt's writes roll back.
+      if (this.pendingTx) void this.pendingTx.tx.rollback(true);
+      this.pendingTx = null;
       this.trace.end(this.rec.status, this.lost ? 'lease_lost' : SETTLED.includes(this.rec.status) ? 'settled' : 'released', this.rec.error);
       for (const resolve of this.appliedWaiters.values()) resolve(false);
       this.appliedWaiters.clear();
@@ -339,13 +347,18 @@ export class SagaRunner {
       startedAt: new Date(),
       finishedAt: new Date(),
     });
+    // A transactional attempt still marked RUNNING never committed: its writes were rolled back.
+    const lostAt = (index: number, what: string, attempt: number): AttemptOutcome => {
+      const outcome = lost(what, attempt);
+      return this.def.steps[index]?.transactional && !outcome.ok ? { ...outcome, outcomeUnknown: false } : outcome;
+    };
     if (rec.status === 'RUNNING') {
       const step = rec.steps[rec.currentStep];
-      if (step?.status === 'RUNNING') this.recordExecuteResult(rec.currentStep, lost(`Step "${step.name}"`, step.attempts));
+      if (step?.status === 'RUNNING') this.recordExecuteResult(rec.currentStep, lostAt(rec.currentStep, `Step "${step.name}"`, step.attempts));
     } else if (rec.status === 'COMPENSATING') {
       rec.steps.forEach((step, index) => {
         if (step.status === 'COMPENSATING' && step.compensation.status === 'RUNNING') {
-          this.recordCompensationResult(index, lost(`Compensation of step "${step.name}"`, step.compensation.attempts));
+          this.recordCompensationResult(index, lostAt(index, `Compensation of step "${step.name}"`, step.compensation.attempts));
         }
       });
     }
@@ -370,6 +383,7 @@ export class SagaRunner {
       );
     }
     const attemptTrace = this.trace.startAttempt(kind, step.name, attempt);
+    const tx = stepDef.transactional ? this.deps.store.beginStepTransaction() : null;
     const ctx: StepContext = createStepContext({
       sagaId: rec.id,
       sagaName: rec.name,
@@ -381,9 +395,10 @@ export class SagaRunner {
       outputs: this.outputsBefore(kind === 'execute' ? index : rec.steps.length),
       params: stepDef.params,
       phase: kind,
+      manager: tx?.manager,
     }, attemptTrace.context);
     const timeoutMs = kind === 'execute' ? stepDef.timeoutMs : stepDef.compensationTimeoutMs;
-    const outcome = await runAttempt(
+    let outcome = await runAttempt(
       () => attemptTrace.run(() => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx))),
       timeoutMs,
       controller,
@@ -393,7 +408,20 @@ export class SagaRunner {
     attemptTrace.end(outcome);
     this.inFlight = null;
     this.prepared = null;
-    if (this.lost || (!outcome.ok && (outcome.abortReason === 'SHUTDOWN' || outcome.abortReason === 'LEASE_LOST'))) return;
+    if (this.lost || (!outcome.ok && (outcome.abortReason === 'SHUTDOWN' || outcome.abortReason === 'LEASE_LOST'))) {
+      await tx?.rollback(true);
+      return;
+    }
+    if (tx) {
+      if (outcome.ok) {
+        this.pendingTx = { tx, kind, index, attempt, outcome };
+      } else {
+        // Cut short (timeout, abort), the code may still run: its connection is closed, not reused.
+        await tx.rollback(outcome.abortReason !== null);
+        // Rolled back: the attempt is known to have had no effect.
+        outcome = { ...outcome, outcomeUnknown: false };
+      }
+    }
     if (kind === 'execute') this.recordExecuteResult(index, outcome);
     else this.recordCompensationResult(index, outcome);
   }
@@ -601,7 +629,7 @@ export class SagaRunner {
   }
 
   private async flush(opts: { release: boolean; nextRunInMs: number | null }): Promise<void> {
-    if (!this.dirty && !opts.release && !this.clearRequestToken) return;
+    if (!this.dirty && !opts.release && !this.clearRequestToken && !this.pendingTx) return;
     const rec = this.rec;
     const events = this.events.splice(0);
     const cp: Checkpoint = {
@@ -621,7 +649,9 @@ export class SagaRunner {
       clearRequestToken: this.clearRequestToken,
       events,
     };
-    const result = await this.write(cp);
+    const pending = this.pendingTx;
+    this.pendingTx = null;
+    const result = pending ? await this.commitStepTransaction(pending, cp) : await this.write(cp);
     if (!result) return;
     if (result === 'reloaded') {
       this.reloaded = true;
@@ -688,6 +718,85 @@ export class SagaRunner {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  /**
+   * Writes the checkpoint in the transactional attempt's transaction and commits both. A transaction
+   * cannot be written again, so when this fails the saga is read back: if the commit went through
+   * (it was cut off after the database had it) the stored state is the attempt's result; if not,
+   * nothing of the attempt remains and it is recorded as a failed attempt, retried as usual.
+   */
+  private async commitStepTransaction(pending: NonNullable<SagaRunner['pendingTx']>, cp: Checkpoint): Promise<CheckpointResult | 'reloaded' | null> {
+    try {
+      return await pending.tx.commit(cp);
+    } catch (error) {
+      if (this.lost) return null;
+      this.deps.logger.warn(
+        `Saga "${this.rec.name}" (id=${this.rec.id}) transaction of step "${this.rec.steps[pending.index]?.name}" failed: ${(error as Error).message}; reading the saga back`,
+      );
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const stored = await this.deps.store.get(this.rec.id);
+          if (!this.adoptStored(stored)) return null;
+          break;
+        } catch (readError) {
+          if (this.lost) return null;
+          if (this.stopping && attempt >= 5) {
+            // Whether it committed is unknown here: never write over it; the lease expires and another instance reads it.
+            this.lost = true;
+            return null;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** Math.min(attempt, 6), 5_000)));
+        }
+      }
+      const step = this.rec.steps[pending.index];
+      const uncommitted =
+        pending.kind === 'execute'
+          ? step.status === 'RUNNING' && step.attempts === pending.attempt
+          : step.compensation.status === 'RUNNING' && step.compensation.attempts === pending.attempt;
+      if (uncommitted) {
+        const timing = { durationMs: pending.outcome.durationMs, startedAt: pending.outcome.startedAt, finishedAt: pending.outcome.finishedAt };
+        const refused = (error as { code?: unknown }).code === SAGA_ERROR_CODES.DATA_UNSTORABLE;
+        const failed: AttemptOutcome = refused
+          ? { ...(unstorableOutput(`The step's output cannot be stored: ${(error as Error).message}`, timing) as Extract<AttemptOutcome, { ok: false }>), outcomeUnknown: false }
+          : { ok: false, error: toErrorView(error), outcomeUnknown: false, retryable: true, abortReason: null, ...timing };
+        if (pending.kind === 'execute') this.recordExecuteResult(pending.index, failed);
+        else this.recordCompensationResult(pending.index, failed);
+      }
+      return 'reloaded';
+    }
+  }
+
+  /**
+   * Takes the state as last stored, dropping what was not written; false (and the saga is lost) when
+   * another instance holds it now. Requests applied in the lost write are still on the row.
+   */
+  private adoptStored(stored: SagaRecord | null): boolean {
+    const rec = this.rec;
+    if (!stored || stored.fence !== rec.fence || stored.ownerId !== this.deps.options.instanceId) {
+      this.lost = true;
+      this.recordLeaseLost();
+      return false;
+    }
+    this.unstoredOutputs = new Map();
+    Object.assign(rec, {
+      status: stored.status,
+      currentStep: stored.currentStep,
+      steps: stored.steps,
+      error: stored.error,
+      compensationCause: stored.compensationCause,
+      deadlineHandledAt: stored.deadlineHandledAt,
+      request: stored.request,
+    });
+    this.deadlineHandled = stored.deadlineHandledAt !== null;
+    this.events.length = 0;
+    this.prepared = null;
+    this.clearRequestToken = null;
+    this.request = null;
+    this.lastRequestToken = null;
+    if (stored.request) this.onRequest(stored.request);
+    this.dirty = true;
+    return true;
   }
 
   private takeReloaded(): boolean {

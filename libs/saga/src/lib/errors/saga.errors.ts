@@ -131,6 +131,19 @@ export class RequestScopedStepError extends SagaConfigurationError {
   }
 }
 
+/**
+ * A step is registered with `transactional: true`, but the saga store cannot run a step in a database
+ * transaction that also writes its checkpoint (only the TypeORM PostgreSQL store can).
+ */
+export class TransactionalStepsUnsupportedError extends SagaConfigurationError {
+  constructor(stepName: string, className: string, storeName: string) {
+    super(
+      `Step "${stepName}" (${className}) is transactional, but the saga store (${storeName}) cannot run a step in a transaction with its checkpoint. Use the TypeORM store on PostgreSQL (SagaModule.forRoot() with TypeOrmModule), or remove "transactional: true" from @SagaStep('${stepName}') and make the step idempotent by ctx.idempotencyKey.`,
+      { stepName },
+    );
+  }
+}
+
 /** Throw from `execute` or `compensate` to fail the attempt with no retry. */
 export class NonRetryableStepError extends Error {
   readonly code: string = 'NON_RETRYABLE';

@@ -30,6 +30,16 @@ export interface SagaStepOptions {
    * @default []
    */
   requires?: string[];
+  /**
+   * Run `execute` (and `compensate`) in a transaction of the saga's own database, given as
+   * `ctx.manager`, that also writes the step's checkpoint and history: the step's writes through
+   * `ctx.manager` and its recorded success commit together or not at all, so they happen exactly once,
+   * also across crashes, retries and lost leases. A failed, timed out or aborted attempt rolls them
+   * back. Needs the TypeORM store on PostgreSQL; with another store the bootstrap fails with
+   * `TransactionalStepsUnsupportedError`. Inside such a step, write only through `ctx.manager`.
+   * @default false
+   */
+  transactional?: boolean;
 }
 
 /** Options of `@Saga(name, options)`. */

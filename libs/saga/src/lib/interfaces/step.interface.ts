@@ -1,4 +1,5 @@
 /** What a step class implements and what it receives while it runs. */
+import type { EntityManager } from 'typeorm';
 import type { SagaHttpClient } from '../http/saga-http.client.js';
 
 /** Context passed to every `execute` and `compensate` call. */
@@ -36,6 +37,13 @@ export interface StepContext {
    * worth retrying (no answer, 5xx, 408, 429) and not the rest (other 4xx: `NonRetryableStepError`).
    */
   readonly http: SagaHttpClient;
+  /**
+   * In a step registered with `transactional: true`: a TypeORM `EntityManager` in the transaction
+   * that also writes this attempt's checkpoint (in `compensate`, the compensation's). Its writes
+   * commit with the step's success and roll back with its failure, timeout or abort. Reading it in
+   * any other step throws.
+   */
+  readonly manager: EntityManager;
 }
 
 /**

@@ -1,6 +1,9 @@
 /**
  * A SagaStore in process memory, with the same fencing and claim rules as the PostgreSQL store, for
- * users' unit tests of their own sagas. Not durable: a restart loses everything.
+ * users' unit tests of their own sagas. Not durable: a restart loses everything. It has no database
+ * transaction to share with a step, so it runs no transactional step: registering one fails the
+ * bootstrap with `TransactionalStepsUnsupportedError` (test those steps alone with `StepTestRunner`
+ * and a `manager`, or their sagas on PostgreSQL).
  */
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';

@@ -4,6 +4,7 @@
  * lease can never overwrite newer state. Times compared across instances use the store's clock.
  */
 import type { SagaStats, SagaStatus, StuckReason } from '@nest-saga/contracts';
+import type { EntityManager } from 'typeorm';
 import type { SagaTraceContext } from '../tracing/trace-context.js';
 import type { SagaPlan } from '../engine/saga-plan.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest, StepState, CompensationCause } from './saga.records.js';
@@ -109,9 +110,40 @@ export interface StuckMark {
   event: NewSagaEvent | null;
 }
 
+/**
+ * The database transaction of one attempt of a transactional step (or of its compensation). The
+ * attempt writes through `manager`; its checkpoint is written in the same transaction, fenced, by
+ * `commit`, so the attempt's writes and its recorded outcome commit together or not at all.
+ */
+export interface StepTransaction {
+  /** What the attempt writes through (`ctx.manager`). */
+  readonly manager: EntityManager;
+  /**
+   * Writes the checkpoint in the transaction, fenced like `SagaStore.checkpoint`, and commits. When
+   * the fence no longer matches, rolls everything back and returns `ok: false`. Throws when the
+   * transaction failed; if the commit itself was cut off its outcome is unknown: read the saga back.
+   * No statement of the attempt's code runs in the transaction after this is called.
+   */
+  commit(checkpoint: Checkpoint): Promise<CheckpointResult>;
+  /**
+   * Rolls the attempt's writes back and gives the connection back; never throws. `destroy`: the
+   * attempt's code may still be running (timeout, abort), so the connection is closed instead, and
+   * nothing that code sends later can run, in the transaction or out of it.
+   */
+  rollback(destroy: boolean): Promise<void>;
+}
+
 export abstract class SagaStore {
   /** Called once at bootstrap; throw a SagaConfigurationError when the store cannot work. */
   init(): void {}
+  /** Whether this store runs transactional steps (`beginStepTransaction`). */
+  supportsStepTransactions(): boolean {
+    return false;
+  }
+  /** A transaction for one attempt of a transactional step; only when `supportsStepTransactions()`. */
+  beginStepTransaction(): StepTransaction {
+    throw new Error(`${this.constructor.name} cannot run transactional steps.`);
+  }
   /** Creates the instance and its first events. With an existing idempotency key, returns that saga. */
   abstract insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }>;
   abstract checkpoint(checkpoint: Checkpoint): Promise<CheckpointResult>;

@@ -6,7 +6,7 @@
  */
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from '../errors/saga.errors.js';
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
@@ -23,7 +23,14 @@ import {
   type SagaVersionRow,
   type StuckCandidate,
   type StuckMark,
+  type StepTransaction,
 } from './saga.store.js';
+
+/** The part of a pg Client a step's transaction uses. */
+interface PgConnection {
+  query(text: string): Promise<unknown>;
+  escapeLiteral(text: string): string;
+}
 
 /** The part of a pg Pool (or Client) the store uses. */
 export interface SqlClient {
@@ -139,6 +146,11 @@ export interface TypeOrmSagaStoreOptions {
   maxBatchSize?: number;
   /** Batches written at the same time; more checkpoints wait and join the next batch. @default 2 */
   maxConcurrentBatches?: number;
+  /**
+   * The DataSource whose transactions run transactional steps (`ctx.manager`); the one the pool
+   * belongs to. Without it the store cannot run transactional steps.
+   */
+  dataSource?: () => DataSource;
 }
 
 interface CountRow {
@@ -155,9 +167,67 @@ const FINISHED_COUNTS_MAX_AGE_MS = 15_000;
 /** Written out as the partial index `ix_saga_instances_unfinished` has it, so the planner matches them. */
 const FINISHED_STATUSES_SQL = TERMINAL_SAGA_STATUSES.map((s) => `'${s}'`).join(', ');
 
+/**
+ * The fenced checkpoint of one saga, with its events appended in the same statement; `select` is
+ * the statement's result (it may read `u`, the updated row, none when the fence no longer matches).
+ */
+function checkpointStatement(cp: Checkpoint, select: string): { text: string; values: unknown[] } {
+  return {
+    text: `WITH u AS (
+         UPDATE saga_instances SET
+           status = $4, current_step = $5, steps = $6::jsonb, error = $7::jsonb, compensation_cause = $8,
+           deadline_handled_at = CASE WHEN $9 THEN coalesce(deadline_handled_at, now()) ELSE NULL END,
+           finished_at = CASE WHEN $10 THEN coalesce(finished_at, now()) ELSE NULL END,
+           owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
+           lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
+           next_run_at = CASE WHEN NOT $11 THEN next_run_at
+                              WHEN pending_request IS NOT NULL AND pending_request->>'token' IS DISTINCT FROM $14 THEN now()
+                              WHEN $13::double precision IS NULL THEN NULL
+                              ELSE now() + ${ms('$13')} END,
+           pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
+           updated_at = now(),
+           stuck_since = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_since ELSE NULL END,
+           stuck_reason = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_reason ELSE NULL END
+         WHERE id = $1 AND fence = $2 AND owner_id = $3
+         RETURNING id, pending_request
+       ), ev AS (
+         ${insertEvents('u', 'u.id', '$15::jsonb')}
+       )
+       ${select}`,
+    values: [
+        cp.sagaId,
+        cp.fence,
+        cp.ownerId,
+        cp.status,
+        cp.currentStep,
+        JSON.stringify(cp.steps),
+        cp.error ? JSON.stringify(cp.error) : null,
+        cp.compensationCause,
+        cp.deadlineHandled,
+        cp.finished,
+        cp.release,
+        cp.leaseMs,
+        cp.nextRunInMs,
+        cp.clearRequestToken,
+        eventsJson(cp.events),
+      ],
+  };
+}
+
+/** SQLSTATE of the error `FENCE_CHECK` raises: cardinality violation, a class no data error is in. */
+const FENCE_LOST_STATE = '21000';
+/**
+ * The result of a checkpoint that must fail when the fence does not match, so that a `COMMIT` sent
+ * after it in the same message never runs: with no updated row, the scalar subquery returns two
+ * rows, which PostgreSQL refuses (21000).
+ */
+const FENCE_CHECK = `SELECT (SELECT pending_request FROM u) AS pending_request,
+         (SELECT 1 FROM (VALUES (1), (2)) AS two(n) WHERE NOT EXISTS (SELECT 1 FROM u)) AS fence_lost`;
+
 export class TypeOrmSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
   private readonly inserts: GroupWriter<{ saga: NewSaga; events: NewSagaEvent[] }, { saga: SagaRecord; created: boolean }>;
+  private readonly dataSource?: () => DataSource;
 
   constructor(
     private readonly sql: SqlClient,
@@ -165,6 +235,7 @@ export class TypeOrmSagaStore extends SagaStore {
     options: TypeOrmSagaStoreOptions = {},
   ) {
     super();
+    this.dataSource = options.dataSource;
     const size = options.maxBatchSize ?? 256;
     const concurrent = options.maxConcurrentBatches ?? 2;
     // A failed batch is written again item by item, unless the database is simply unreachable.
@@ -206,8 +277,53 @@ export class TypeOrmSagaStore extends SagaStore {
     return pool;
   }
 
-  static fromDataSource(dataSource: DataSource): TypeOrmSagaStore {
-    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource));
+  static fromDataSource(dataSource: DataSource, options: TypeOrmSagaStoreOptions = {}): TypeOrmSagaStore {
+    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource), undefined, { dataSource: () => dataSource, ...options });
+  }
+
+  override supportsStepTransactions(): boolean {
+    return this.dataSource !== undefined;
+  }
+
+  /**
+   * A transaction on a connection of its own, begun by the attempt's first statement (an attempt
+   * that writes nothing pays nothing: its checkpoint takes the shared path). See PgStepTransaction.
+   */
+  override beginStepTransaction(): StepTransaction {
+    if (!this.dataSource) return super.beginStepTransaction();
+    return new PgStepTransaction(this.dataSource().createQueryRunner('master'), this);
+  }
+
+  /**
+   * @internal Writes the checkpoint on a step's transaction and commits it, in one message (the
+   * simple query protocol takes no parameters, so the values are written in as escaped literals).
+   * When the fence does not match, the checkpoint fails (see FENCE_CHECK), so the COMMIT after it
+   * never runs and the caller rolls back.
+   */
+  async checkpointAndCommit(conn: PgConnection, cp: Checkpoint): Promise<CheckpointResult> {
+    const { text, values } = checkpointStatement(cp, FENCE_CHECK);
+    const literal = (v: unknown): string =>
+      v === null || v === undefined
+        ? 'NULL'
+        : typeof v === 'number'
+          ? Number.isFinite(v) ? `(${v})` : 'NULL'
+          : typeof v === 'boolean'
+            ? String(v)
+            : conn.escapeLiteral(String(v));
+    const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
+    try {
+      const results = (await conn.query(`${inlined};\nCOMMIT`)) as unknown as { rows: any[] }[];
+      return { ok: true, request: results[0].rows[0]?.pending_request ?? null };
+    } catch (error) {
+      if (sqlStateOf(error) === FENCE_LOST_STATE) return { ok: false, request: null };
+      if (!isDataRefusal(error)) throw error;
+      throw new SagaUnstorableDataError(
+        `PostgreSQL refused the checkpoint of saga ${cp.sagaId}: ${(error as Error).message} (SQLSTATE ${sqlStateOf(error)}). Writing the same data again cannot succeed.`,
+        sqlStateOf(error),
+        { sagaId: cp.sagaId },
+        { cause: error },
+      );
+    }
   }
 
   /** Starts of concurrent sagas share statements too (see GroupWriter). */
@@ -319,46 +435,8 @@ export class TypeOrmSagaStore extends SagaStore {
 
   /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
   private async writeOne(cp: Checkpoint): Promise<CheckpointResult> {
-    const { rows } = await this.sql.query(
-      `WITH u AS (
-         UPDATE saga_instances SET
-           status = $4, current_step = $5, steps = $6::jsonb, error = $7::jsonb, compensation_cause = $8,
-           deadline_handled_at = CASE WHEN $9 THEN coalesce(deadline_handled_at, now()) ELSE NULL END,
-           finished_at = CASE WHEN $10 THEN coalesce(finished_at, now()) ELSE NULL END,
-           owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
-           lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
-           next_run_at = CASE WHEN NOT $11 THEN next_run_at
-                              WHEN pending_request IS NOT NULL AND pending_request->>'token' IS DISTINCT FROM $14 THEN now()
-                              WHEN $13::double precision IS NULL THEN NULL
-                              ELSE now() + ${ms('$13')} END,
-           pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
-           updated_at = now(),
-           stuck_since = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_since ELSE NULL END,
-           stuck_reason = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_reason ELSE NULL END
-         WHERE id = $1 AND fence = $2 AND owner_id = $3
-         RETURNING id, pending_request
-       ), ev AS (
-         ${insertEvents('u', 'u.id', '$15::jsonb')}
-       )
-       SELECT pending_request FROM u`,
-      [
-        cp.sagaId,
-        cp.fence,
-        cp.ownerId,
-        cp.status,
-        cp.currentStep,
-        JSON.stringify(cp.steps),
-        cp.error ? JSON.stringify(cp.error) : null,
-        cp.compensationCause,
-        cp.deadlineHandled,
-        cp.finished,
-        cp.release,
-        cp.leaseMs,
-        cp.nextRunInMs,
-        cp.clearRequestToken,
-        eventsJson(cp.events),
-      ],
-    );
+    const { text, values } = checkpointStatement(cp, 'SELECT pending_request FROM u');
+    const { rows } = await this.sql.query(text, values);
     if (!rows.length) return { ok: false, request: null };
     return { ok: true, request: rows[0].pending_request ?? null };
   }
@@ -723,5 +801,92 @@ export class TypeOrmSagaStore extends SagaStore {
 
   async ping(): Promise<void> {
     await this.sql.query('SELECT 1');
+  }
+}
+
+type Run = (text: string, values?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
+
+/**
+ * One attempt's transaction. The QueryRunner behind `manager` sends `START TRANSACTION` before the
+ * attempt's first statement (TypeORM sees a transaction already active, so the step's own
+ * `manager.transaction(...)` becomes a savepoint and `save()` adds none). `commit` closes the door
+ * to the attempt's code, then sends the fenced checkpoint and `COMMIT` in one message on the same
+ * connection: the `UPDATE ... WHERE fence = ...` locks the saga row and, under READ COMMITTED, is
+ * evaluated against the latest committed fence, so a stale owner's checkpoint finds no row, fails,
+ * and its transaction (the step's writes with it) rolls back. Round trips: the step's own
+ * statements, plus `START TRANSACTION`, plus the checkpoint-and-commit that replaces the plain
+ * checkpoint.
+ */
+class PgStepTransaction implements StepTransaction {
+  readonly manager;
+  private begun: Promise<unknown> | null = null;
+  private closed = false;
+  private readonly run: Run;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly store: TypeOrmSagaStore,
+  ) {
+    const query = runner.query.bind(runner) as (text: string, values?: unknown[], structured?: boolean) => Promise<any>;
+    this.run = async (text, values) => {
+      const result = await query(text, values, true);
+      return { rows: result.records ?? [], rowCount: result.affected ?? null };
+    };
+    const mutable = runner as { -readonly [K in keyof QueryRunner]: QueryRunner[K] };
+    mutable.isTransactionActive = true;
+    (runner as unknown as { transactionDepth: number }).transactionDepth = 1;
+    mutable.query = ((text: string, values?: unknown[], structured?: boolean) => {
+      if (this.closed) return Promise.reject(new Error('This attempt of a transactional step has settled: its transaction accepts no more statements.'));
+      this.begun ??= query('START TRANSACTION');
+      return this.begun.then(() => query(text, values, structured));
+    }) as QueryRunner['query'];
+    this.manager = runner.manager;
+  }
+
+  async commit(cp: Checkpoint): Promise<CheckpointResult> {
+    if (this.closed) throw new Error('The transaction of this attempt is already closed.');
+    this.closed = true;
+    if (!this.begun) {
+      // Nothing was written: the checkpoint rides with the others.
+      await this.release();
+      return this.store.checkpoint(cp);
+    }
+    let result: CheckpointResult;
+    try {
+      await this.begun;
+      result = await this.store.checkpointAndCommit((await this.runner.connect()) as PgConnection, cp);
+    } catch (error) {
+      // The checkpoint failed (COMMIT did not run), or the connection broke (the COMMIT's fate is
+      // unknown): roll back whatever is left, and let the caller read the saga back.
+      await this.rollback(false);
+      throw error;
+    }
+    if (!result.ok) await this.rollback(false);
+    else await this.release();
+    return result;
+  }
+
+  async rollback(destroy: boolean): Promise<void> {
+    this.closed = true;
+    if (this.begun && !destroy) {
+      try {
+        await this.begun;
+        await this.run('ROLLBACK');
+      } catch (error) {
+        destroy = true;
+      }
+    }
+    await this.release(destroy ? new Error('transactional step attempt settled: connection closed') : undefined);
+  }
+
+  /** With an error the pool closes the connection (an open transaction on it is rolled back by the server). */
+  private async release(error?: Error): Promise<void> {
+    const runner = this.runner as QueryRunner & { releasePostgresConnection?: (err?: Error) => Promise<void> };
+    try {
+      if (error && runner.releasePostgresConnection) await runner.releasePostgresConnection(error);
+      else await runner.release();
+    } catch {
+      // Already released.
+    }
   }
 }

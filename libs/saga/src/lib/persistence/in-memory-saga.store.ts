@@ -296,10 +296,12 @@ export class InMemorySagaStore extends SagaStore {
     for (const m of marks) {
       const r = this.sagas.get(m.sagaId);
       if (!r) continue;
+      // As in PostgreSQL: the event is recorded when the saga becomes stuck or its reason changes.
+      const fresh = r.stuckSince === null || r.stuckReason !== m.reason;
       r.stuckSince ??= now;
       r.stuckReason = m.reason;
       if (m.recover) r.nextRunAt = now;
-      if (m.event) this.append(r.id, [m.event]);
+      if (m.event && fresh) this.append(r.id, [m.event]);
     }
   }
 

@@ -163,11 +163,17 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
     if (this.client) return Promise.resolve(this.client);
     if (this.closed) return Promise.reject(new Error('RedisSagaStore is closed.'));
     this.connecting ??= (async () => {
+      let connected = false;
       const client = createClient({
         url: this.options.url ?? 'redis://127.0.0.1:6379',
         // Commands fail at once while the server is unreachable; the engine retries on its next poll.
         disableOfflineQueue: true,
-        socket: { connectTimeout: 5_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) },
+        socket: {
+          connectTimeout: 5_000,
+          // A first connection that fails is reported to the caller (the next call tries again);
+          // a connection lost later is re-established in the background.
+          reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2_000) : cause),
+        },
       });
       let warned = false;
       client.on('error', (error: Error) => {
@@ -177,6 +183,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
       client.on('ready', () => (warned = false));
       try {
         await client.connect();
+        connected = true;
       } catch (error) {
         this.connecting = undefined;
         await client.destroy?.();

@@ -9,7 +9,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
 import { createClient } from 'redis';
-import { SagaQueryError } from '../../errors/saga.errors.js';
+import { SagaConfigurationError, SagaQueryError } from '../../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from '../saga.records.js';
 import {
   SagaStore,
@@ -184,9 +184,19 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
       try {
         await client.connect();
         connected = true;
+        const info = String(await client.sendCommand(['INFO', 'server']));
+        const [major, minor] = (/redis_version:(\d+)\.(\d+)/.exec(info) ?? []).slice(1).map(Number);
+        // ZRANGE ... BYSCORE REV and script effects replication (TIME inside scripts) need 6.2+.
+        if (major !== undefined && (major < 6 || (major === 6 && minor < 2))) {
+          throw new SagaConfigurationError(`RedisSagaStore needs Redis 7 (6.2 at least); the server at ${this.options.url ?? 'redis://127.0.0.1:6379'} runs ${major}.${minor}.`);
+        }
       } catch (error) {
         this.connecting = undefined;
-        await client.destroy?.();
+        try {
+          client.destroy();
+        } catch {
+          // Never connected: nothing to destroy.
+        }
         throw error;
       }
       this.closeOwned = async () => {
@@ -218,6 +228,11 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
       if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
       return this.send(['EVAL', REDIS_SCRIPTS[name], '0', ...argv]);
     }
+  }
+
+  /** Connects at bootstrap, so the first saga does not wait for it; a failure is logged and retried on use. */
+  override init(): void {
+    void this.connection().catch((error: Error) => this.logger.warn(`Redis is not reachable yet: ${error.message}`));
   }
 
   /** Closes the connection the store opened (never a client it was given). Safe to call twice. */

@@ -405,13 +405,18 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
         .filter((r) => !after || before(after, r.pos))
         .slice(0, limit + 1);
     } else {
-      const sources = filter.name
-        ? [`nm:${filter.name}`]
-        : statuses
-          ? [...statuses].map((s) => `st:${s}`)
-          : filter.stuck
-            ? ['stuck']
-            : ['all'];
+      // Walk the smallest index that covers the filter (the other conditions are checked on the hashes).
+      const options: string[][] = [['all']];
+      if (filter.name) options.push([`nm:${filter.name}`]);
+      if (statuses) options.push([...statuses].map((st) => `st:${st}`));
+      if (filter.stuck) options.push(['stuck']);
+      let sources = options[0];
+      if (options.length > 2) {
+        const sizes = await Promise.all(options.map(async (keys) => (await Promise.all(keys.map((k) => this.send(['ZCARD', this.prefix + k])))).reduce((a: number, n) => a + Number(n), 0)));
+        sources = options[sizes.indexOf(Math.min(...sizes))];
+      } else if (options.length === 2) {
+        sources = options[1];
+      }
       found = [];
       const batch = Math.min(Math.max(limit + 1, 50), 1000);
       while (found.length <= limit) {

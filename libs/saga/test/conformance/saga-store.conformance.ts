@@ -310,9 +310,14 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
       });
 
       it('claims no more than the limit, oldest due first', async () => {
-        const first = await insert({ ownerId: null });
-        const second = await insert({ ownerId: null });
-        const third = await insert({ ownerId: null });
+        // Due times one after another (sagas started in one clock tick would be due at the same time).
+        const later = async (after?: { nextRunAt: Date | null }) => {
+          if (after) await expect.poll(() => Date.now() > after.nextRunAt!.getTime() + 2).toBe(true);
+          return insert({ ownerId: null });
+        };
+        const first = await later();
+        const second = await later(first);
+        const third = await later(second);
         expect(await claimedIds('w', 2)).toEqual([first.id, second.id]);
         expect(await claimedIds('w', 2)).toEqual([third.id]);
       });
@@ -524,17 +529,26 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
       it('lists newest first and filters by status list, name, stuck and idempotency-key prefix or id', async () => {
         const { orders, refund, done } = await seed();
         const ids = async (filter: Parameters<SagaStore['list']>[0]) => (await store.list(filter)).items.map((s) => s.id);
-        expect(await ids({ limit: 50 })).toEqual([done.id, refund.id, ...[...orders].reverse().map((o) => o.id)]);
+        // Newest first: (created desc, id desc). Sagas started in the same clock tick tie on time, so
+        // the expected lists below are the full list's order, filtered.
+        const full = await store.list({ limit: 50 });
+        expect(new Set(full.items.map((s) => s.id))).toEqual(new Set([done.id, refund.id, ...orders.map((o) => o.id)]));
+        for (let i = 1; i < full.items.length; i++) expect(full.items[i].createdAt.getTime()).toBeLessThanOrEqual(full.items[i - 1].createdAt.getTime());
+        const inOrder = (...want: string[]) => full.items.map((s) => s.id).filter((id) => want.includes(id));
         expect(await ids({ limit: 50, status: ['COMPLETED'] })).toEqual([done.id]);
-        expect(await ids({ limit: 50, status: ['COMPLETED', 'RUNNING'] })).toEqual([done.id, refund.id, ...[...orders].reverse().map((o) => o.id)]);
+        expect(await ids({ limit: 50, status: ['COMPLETED', 'RUNNING'] })).toEqual(inOrder(done.id, refund.id, ...orders.map((o) => o.id)));
         expect(await ids({ limit: 50, status: ['FAILED'] })).toEqual([]);
         expect(await ids({ limit: 50, name: 'refund' })).toEqual([refund.id]);
-        expect(await ids({ limit: 50, name: 'order', status: ['RUNNING'] })).toEqual([...orders].reverse().map((o) => o.id));
-        expect(await ids({ limit: 50, q: 'order-' })).toEqual([...orders].reverse().map((o) => o.id));
+        expect(await ids({ limit: 50, name: 'order', status: ['RUNNING'] })).toEqual(inOrder(...orders.map((o) => o.id)));
+        expect(await ids({ limit: 50, q: 'order-' })).toEqual(inOrder(...orders.map((o) => o.id)));
         expect(await ids({ limit: 50, q: 'order-2' })).toEqual([orders[2].id]);
         expect(await ids({ limit: 50, q: 'ord', status: ['COMPLETED'] })).toEqual([]);
         expect(await ids({ limit: 50, q: refund.id })).toEqual([refund.id]);
         expect(await ids({ limit: 50, q: 'nothing-like-it' })).toEqual([]);
+        // A UUID searches by id or by exact key, never as a key prefix.
+        const keyedById = await insert({ idempotencyKey: `${refund.id}-copy` });
+        expect(await ids({ limit: 50, q: refund.id })).toEqual([refund.id]);
+        expect(await ids({ limit: 50, q: `${refund.id}-co` })).toEqual([keyedById.id]);
         expect(await ids({ limit: 50, stuck: true })).toEqual([]);
         await store.markStuck([{ sagaId: orders[1].id, reason: 'NO_PROGRESS', recover: false, event: null }]);
         expect(await ids({ limit: 50, stuck: true })).toEqual([orders[1].id]);
@@ -542,8 +556,10 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
       });
 
       it('pages by cursor with no gap and no duplicate while sagas are started between pages', async () => {
-        const seeded: string[] = [];
-        for (let i = 0; i < 23; i++) seeded.push((await insert({ ownerId: null, status: 'PENDING', idempotencyKey: `p-${i}` })).id);
+        for (let i = 0; i < 23; i++) await insert({ ownerId: null, status: 'PENDING', idempotencyKey: `p-${i}` });
+        // The store's own order ((created desc, id desc); sagas started in one clock tick tie on time).
+        const seeded = (await store.list({ limit: 100 })).items.map((s) => s.id).reverse();
+        expect(seeded).toHaveLength(23);
         let added = 0;
         for (const filter of [{}, { status: ['PENDING' as SagaStatus] }, { name: 'order' }, { q: 'p-' }]) {
           const seen: string[] = [];

@@ -290,21 +290,29 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
     });
 
     describe('claims', () => {
-      it('claims every due saga exactly once across many concurrent claims from several owners, each with a new fence', async () => {
-        const ids = new Set<string>();
-        for (let i = 0; i < 40; i++) ids.add((await insert({ ownerId: null, status: 'PENDING' })).id);
+      it('claims every due saga exactly once across many concurrent claims from several owners: new fence, takeovers recorded once', async () => {
+        const fresh = new Set<string>();
+        for (let i = 0; i < 30; i++) fresh.add((await insert({ ownerId: null, status: 'PENDING' })).id);
+        const orphaned = new Set<string>();
+        for (let i = 0; i < 10; i++) orphaned.add((await insert({ ownerId: 'dead', leaseMs: 1 })).id);
+        const last = (await store.get([...orphaned].at(-1)!))!;
+        await expect.poll(() => Date.now() > last.leaseExpiresAt!.getTime() + 5).toBe(true);
         const owners = ['a', 'b', 'c', 'd', 'e'];
         const rounds = await Promise.all(owners.flatMap((owner) => [1, 2, 3].map(() => store.claimDue(owner, 4, LEASE).then((c) => c.map((x) => ({ owner, x }))))));
         let claims = rounds.flat();
         // Whatever is still due after the first wave goes to one more claim.
         claims = [...claims, ...(await store.claimDue('z', 100, LEASE)).map((x) => ({ owner: 'z', x }))];
         expect(claims).toHaveLength(40);
-        expect(new Set(claims.map((c) => c.x.saga.id))).toEqual(ids);
+        expect(new Set(claims.map((c) => c.x.saga.id))).toEqual(new Set([...fresh, ...orphaned]));
         for (const { owner, x } of claims) {
+          const wasOrphan = orphaned.has(x.saga.id);
           expect(x.saga.ownerId).toBe(owner);
-          expect(x.saga.fence).toBe(1);
-          expect(x.previousOwner).toBeNull();
-          expect((await store.get(x.saga.id))!).toMatchObject({ ownerId: owner, fence: 1 });
+          expect(x.saga.fence).toBe(wasOrphan ? 2 : 1);
+          expect(x.previousOwner).toBe(wasOrphan ? 'dead' : null);
+          expect((await store.get(x.saga.id))!).toMatchObject({ ownerId: owner, fence: wasOrphan ? 2 : 1 });
+          expect((await store.getEvents(x.saga.id)).map((e) => [e.type, e.actor, e.data])).toEqual(
+            wasOrphan ? [['LEASE_TAKEN_OVER', owner, { previousOwner: 'dead', newOwner: owner, fence: 2 }]] : [],
+          );
         }
         expect(await store.claimDue('late', 100, LEASE)).toEqual([]);
       });

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { TypeOrmSagaStore, sagaMigrations } from '@nest-saga/saga';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { TypeOrmSagaRetentionStore } from '../../../libs/saga/src/lib/persistence/typeorm-saga-retention.store.js';
+import type { SqlPool } from '../../../libs/saga/src/lib/persistence/sql-pool.js';
 import { describeSagaStoreConformance } from '../../../libs/saga/test/conformance/saga-store.conformance.js';
 
 describeSagaStoreConformance('embedded PGlite', async () => {
@@ -22,6 +24,7 @@ describeSagaStoreConformance('embedded PGlite', async () => {
       await pool.query('TRUNCATE saga_events, saga_instances CASCADE');
       return new TypeOrmSagaStore(pool);
     },
+    retention: () => new TypeOrmSagaRetentionStore(() => pool as unknown as SqlPool),
     close: async () => {
       await pool.end();
       await embedded.stop();

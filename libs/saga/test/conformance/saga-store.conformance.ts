@@ -11,12 +11,18 @@ import type { SagaStatus } from '@nest-saga/contracts';
 import { SagaQueryError } from '../../src/index.js';
 import type { SagaStore, NewSaga, Checkpoint } from '../../src/lib/persistence/saga.store.js';
 import type { NewSagaEvent, SagaRequest, StepState } from '../../src/lib/persistence/saga.records.js';
+import type { SagaRetentionStore } from '../../src/lib/persistence/saga-retention.store.js';
 
 export interface ConformanceTarget {
   /** A store with no sagas and no history (a new one, or the same one emptied). */
   empty(): Promise<SagaStore>;
   /** Called once after the last case. */
   close?(): Promise<void>;
+  /**
+   * The store's retention, for stores that have one (PostgreSQL and PGlite; retention is
+   * PostgreSQL-only, so these cases are skipped on the others).
+   */
+  retention?(): SagaRetentionStore;
 }
 
 const LEASE = 30_000;
@@ -708,6 +714,38 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
         expect((await store.get(saga.id))!.stuckReason).toBe('DEADLINE_PASSED');
         expect((await store.checkpoint(settle(saga.id))).ok).toBe(true);
         expect((await store.get(saga.id))!.stuckReason).toBeNull();
+      });
+    });
+
+    describe('retention (stores that have it)', () => {
+      it('deletes finished, unowned sagas past the cutoff with their history, at most batchSize, never unfinished or FAILED ones', async (ctx) => {
+        if (!target.retention) return ctx.skip();
+        const retention = target.retention();
+        const finished = [];
+        for (let i = 0; i < 3; i++) {
+          const saga = await insert({}, [{ type: 'SAGA_STARTED' }]);
+          expect((await store.checkpoint(settle(saga.id))).ok).toBe(true);
+          finished.push(saga.id);
+        }
+        const running = await insert({}, [{ type: 'SAGA_STARTED' }]);
+        const failed = await insert();
+        expect((await store.checkpoint(settle(failed.id, { status: 'FAILED', finished: false }))).ok).toBe(true);
+        const lastFinished = (await store.get(finished[2]))!;
+        expect((await retention.deleteFinishedSagas(60 * 60_000, 100)).sagas).toEqual([]);
+        await expect.poll(() => Date.now() > lastFinished.finishedAt!.getTime() + 5).toBe(true);
+        const first = await retention.deleteFinishedSagas(1, 2);
+        expect(first.sagas).toHaveLength(2);
+        const second = await retention.deleteFinishedSagas(1, 2);
+        expect([...first.sagas, ...second.sagas].map((s) => s.id).sort()).toEqual([...finished].sort());
+        expect(first.events + second.events).toBe(6);
+        for (const id of finished) {
+          expect(await store.get(id)).toBeNull();
+          expect(await store.getEvents(id)).toEqual([]);
+        }
+        expect((await retention.deleteFinishedSagas(1, 100)).sagas).toEqual([]);
+        expect((await store.list({ limit: 50 })).items.map((s) => s.id).sort()).toEqual([running.id, failed.id].sort());
+        expect((await store.stats()).total).toBe(2);
+        expect(await store.getEvents(running.id)).toHaveLength(1);
       });
     });
 

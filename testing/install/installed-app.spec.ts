@@ -159,9 +159,10 @@ describe('installed into a Nest app outside the workspace', () => {
       [
         "import { SagaModule, SagaService, type SagaStepHandler } from '@nest-saga/saga';",
         "import { createSagaTestingModule } from '@nest-saga/saga/testing';",
+        "import { RedisSagaStore } from '@nest-saga/saga/redis';",
         "import { SagaAdminModule } from '@nest-saga/admin';",
         "import { canCancel, type SagaStatus } from '@nest-saga/contracts';",
-        'export const used = [SagaModule, SagaService, SagaAdminModule, canCancel, createSagaTestingModule];',
+        'export const used = [SagaModule, SagaService, SagaAdminModule, canCancel, createSagaTestingModule, RedisSagaStore];',
         'export type Used = SagaStepHandler<unknown, unknown> | SagaStatus;',
       ].join('\n'),
     );
@@ -184,6 +185,8 @@ describe('installed into a Nest app outside the workspace', () => {
       expect(manifest.license).toBe('MIT');
       expect(JSON.stringify(manifest.exports)).not.toContain('source');
     }
+    // The Redis store is an entry of its own: apps without Redis never load its client.
+    expect((await run('tar', ['-tzf', tarballs.saga])).stdout).toContain('package/dist/redis/index.d.ts');
     const admin = (await run('tar', ['-tzf', tarballs.admin])).stdout;
     expect(admin).toContain('package/dist/console/index.html');
   });

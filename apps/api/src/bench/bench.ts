@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional]`
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional] [--store postgres|redis]`
  *
  * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
  * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
@@ -11,6 +11,11 @@
  * where every statement is its own transaction). `commitMs` is a single-row autocommit insert's
  * latency on the same server and pool, measured before the run; `floorMs` = (S + 1) × commitMs is
  * what a lone saga cannot beat, and `p50ToFloor` says how far the p50 is from it.
+ *
+ * `--store redis` runs the same sagas on RedisSagaStore (REDIS_URL, default redis://127.0.0.1:6379,
+ * under a key prefix of its own, deleted afterwards). There a "commit" is one Redis command or
+ * script (each is applied atomically), so commits and statements per saga are the commands per
+ * saga, and `commitMs` is the p50 latency of a one-key SET on the same connection's server.
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +36,7 @@ import {
   sagaEntities,
   sagaMigrations,
   type SagaLifecycleEvent,
+  type SagaStore,
   type StepContext,
 } from '@nest-saga/saga';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
@@ -46,6 +52,7 @@ const { values } = parseArgs({
     preload: { type: 'string', default: '0' },
     write: { type: 'boolean', default: false },
     transactional: { type: 'boolean', default: false },
+    store: { type: 'string', default: 'postgres' },
   },
   allowPositionals: true,
 });
@@ -64,6 +71,10 @@ for (const [name, v, min] of [['sagas', N, 1], ['concurrency', C, 1], ['steps', 
   if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
 }
 if (!(FAIL_RATE >= 0 && FAIL_RATE <= 1)) throw new Error(`--fail-rate must be between 0 and 1 (got ${FAIL_RATE})`);
+const STORE = values.store;
+if (STORE !== 'postgres' && STORE !== 'redis') throw new Error(`--store must be postgres or redis (got ${STORE})`);
+if (STORE === 'redis' && PRELOAD > 0) throw new Error('--preload writes SQL: it needs --store postgres');
+if (STORE === 'redis' && WRITE) throw new Error('--write and --transactional write rows in PostgreSQL: they need --store postgres');
 if (FAIL_RATE > 0 && S < 3) throw new Error('--fail-rate needs --steps of at least 3 (the failing step is step 3)');
 
 interface BenchInput {
@@ -246,12 +257,81 @@ async function p50Of(runs: number, fn: () => Promise<unknown>): Promise<number> 
   return Math.round(percentile(times, 50) * 100) / 100;
 }
 
+interface Meter {
+  count: () => number;
+  busyMs: () => number;
+  /** Each kind of statement, counted and timed (PostgreSQL only). */
+  byKind?: () => Record<string, { count: number; p50Ms: number }>;
+  reset?: () => void;
+}
+
+/** The Redis side of a run: the store, a meter of its commands, the latency of one write, and cleanup. */
+async function openRedis(): Promise<{ store: SagaStore; meter: () => Meter; commitMs: () => Promise<number>; database: string; cleanup: () => Promise<void> }> {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `saga-bench:${Date.now().toString(36)}`;
+  const { RedisSagaStore } = await import('@nest-saga/saga/redis');
+  const { createClient } = await import('redis');
+  const store = new RedisSagaStore({ url: redisUrl, keyPrefix: prefix });
+  const client = createClient({ url: redisUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  const info = String(await client.sendCommand(['INFO', 'server']));
+  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+  const persistence = String(await client.sendCommand(['INFO', 'persistence']));
+  const aof = /aof_enabled:1/.test(persistence) ? 'appendonly yes' : 'appendonly no';
+  return {
+    store,
+    database: `Redis ${version} (${new URL(redisUrl).host}, ${aof})`,
+    // Every command and script the store sends, and the time at least one is in flight.
+    meter: () => {
+      let inFlight = 0;
+      let busySince = 0;
+      let busy = 0;
+      const target = store as unknown as { send: (args: unknown[]) => Promise<unknown>; commands: number };
+      const original = target.send.bind(store);
+      target.send = (args) => {
+        if (inFlight++ === 0) busySince = performance.now();
+        const done = () => {
+          if (--inFlight === 0) busy += performance.now() - busySince;
+        };
+        const result = original(args);
+        result.then(done, done);
+        return result;
+      };
+      return { count: () => target.commands, busyMs: () => busy + (inFlight > 0 ? performance.now() - busySince : 0) };
+    },
+    commitMs: async () => {
+      const times: number[] = [];
+      for (let i = 0; i < 320; i++) {
+        const t = performance.now();
+        await client.sendCommand(['SET', `${prefix}:probe`, String(i)]);
+        if (i >= 20) times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      return percentile(times, 50);
+    },
+    cleanup: async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}:*`, 'COUNT', '1000'])) as [string, string[]];
+        cursor = next;
+        if (keys.length) await client.sendCommand(['UNLINK', ...keys]);
+      } while (cursor !== '0');
+      await client.close();
+    },
+  };
+}
+
 async function main() {
+  const redis = STORE === 'redis' ? await openRedis() : null;
   const serverUrl = process.env.DATABASE_URL;
-  let url: string;
+  let url = '';
   let cleanup: () => Promise<void>;
   let database: string;
-  if (serverUrl) {
+  if (redis) {
+    database = redis.database;
+    cleanup = redis.cleanup;
+  } else if (serverUrl) {
     const name = `saga_bench_${Date.now().toString(36)}`;
     await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
     const u = new URL(serverUrl);
@@ -274,9 +354,10 @@ async function main() {
   }
 
   const steps = makeSteps(S);
-  @Module({
-    imports: [
-      TypeOrmModule.forRoot({
+  const typeorm = redis
+    ? []
+    : [
+        TypeOrmModule.forRoot({
         type: 'postgres',
         url,
         entities: sagaEntities,
@@ -285,8 +366,18 @@ async function main() {
         logging: false,
         extra: { max: serverUrl ? Math.min(Math.max(C, 4), 40) : 8 },
       }),
+      ];
+  @Module({
+    imports: [
+      ...typeorm,
       ScheduleModule.forRoot(),
-      SagaModule.forRoot({ concurrency: Math.max(2 * C, 8), pollIntervalMs: 1_000, leaseMs: 30_000, disableStuckDetector: true }),
+      SagaModule.forRoot({
+        ...(redis ? { store: redis.store } : {}),
+        concurrency: Math.max(2 * C, 8),
+        pollIntervalMs: 1_000,
+        leaseMs: 30_000,
+        disableStuckDetector: true,
+      }),
     ],
     providers: steps,
   })
@@ -298,15 +389,22 @@ async function main() {
   const registry = app.get(SagaRegistry);
   registry.define('bench', Array.from({ length: S }, (_, i) => `bench-${i + 1}`));
   const sagas = app.get(SagaService);
-  const { DataSource } = await import('typeorm');
-  const ds = app.get(DataSource);
-  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
-  const commitMs = await measureCommitMs(pool);
-  if (WRITE) {
-    await ds.query(`CREATE TABLE bench_rows (id bigserial PRIMARY KEY, saga_id uuid NOT NULL, step int NOT NULL)`);
-    writeThrough = ds;
+  let commitMs: number;
+  let statements: Meter;
+  if (redis) {
+    commitMs = await redis.commitMs();
+    statements = redis.meter();
+  } else {
+    const { DataSource } = await import('typeorm');
+    const ds = app.get(DataSource);
+    const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+    commitMs = await measureCommitMs(pool);
+    if (WRITE) {
+      await ds.query(`CREATE TABLE bench_rows (id bigserial PRIMARY KEY, saga_id uuid NOT NULL, step int NOT NULL)`);
+      writeThrough = ds;
+    }
+    statements = countStatements();
   }
-  const statements = countStatements();
 
   const ends = new Map<string, (status: string) => void>();
   const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
@@ -350,7 +448,7 @@ async function main() {
   }
 
   const commitsOf = async () =>
-    serverUrl
+    serverUrl && !redis
       ? withClient(url, (c) => c.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`)).then((r) => Number(r.rows[0].n))
       : 0;
 
@@ -380,13 +478,13 @@ async function main() {
   const commits0 = await commitsOf();
   const stmts0 = statements.count();
   const busy0 = statements.busyMs();
-  statements.reset();
+  statements.reset?.();
   const { latencies, statuses, seconds } = await runBatch(N);
   const stmts = statements.count() - stmts0;
   const busyMs = statements.busyMs() - busy0;
   await new Promise((r) => setTimeout(r, 1_200));
   // Our own two reads of pg_stat_database are transactions too: take them off.
-  const commits = serverUrl ? (await commitsOf()) - commits0 - 1 : stmts;
+  const commits = serverUrl && !redis ? (await commitsOf()) - commits0 - 1 : stmts;
   latencies.sort((a, b) => a - b);
   const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
@@ -412,7 +510,7 @@ async function main() {
     statementMsPerSaga: Math.round((busyMs / N) * 100) / 100,
     elsewhereMsPerSaga: Math.round(((seconds * 1000 - busyMs) / N) * 100) / 100,
     // Each kind of statement the run made: how many, and its p50 at the pool (send to result).
-    statementsByKind: statements.byKind(),
+    statementsByKind: statements.byKind?.() ?? {},
     commitsPerSaga: Math.round((commits / N) * 100) / 100,
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
     rssMb,
@@ -431,7 +529,7 @@ async function main() {
     ['sagas/s', String(result.sagasPerSec)],
     ['steps/s', String(result.stepsPerSec)],
     ['latency p50 / p99 (ms)', `${result.p50Ms} / ${result.p99Ms}`],
-    ['commits per saga', String(result.commitsPerSaga)],
+    [redis ? 'commits per saga (Redis commands and scripts)' : 'commits per saga', String(result.commitsPerSaga)],
     ['commit / floor (ms)', `${result.commitMs} / ${result.floorMs} (p50 is ${result.p50ToFloor}× the floor)`],
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
     ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),

@@ -24,6 +24,7 @@ import {
 } from './saga.store.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class InMemorySagaStore extends SagaStore {
   private readonly sagas = new Map<string, SagaRecord>();
@@ -238,7 +239,8 @@ export class InMemorySagaStore extends SagaStore {
       .filter((r) => !filter.status?.length || filter.status.includes(r.status))
       .filter((r) => !filter.name || r.name === filter.name)
       .filter((r) => !filter.stuck || r.stuckSince !== null)
-      .filter((r) => !q || r.id === q || (r.idempotencyKey ?? '').startsWith(q))
+      // As in PostgreSQL: a UUID matches the id or the exact key; anything else a key prefix.
+      .filter((r) => !q || (UUID_RE.test(q) ? r.id === q || r.idempotencyKey === q : (r.idempotencyKey ?? '').startsWith(q)))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
       .filter((r) => !after || r.createdAt.getTime() < after.t || (r.createdAt.getTime() === after.t && r.id < after.id));
     const items = rows.slice(0, filter.limit);
@@ -284,6 +286,8 @@ export class InMemorySagaStore extends SagaStore {
           r.stuckSince !== null ||
           (r.deadlineAt !== null && r.deadlineAt < now && r.status !== 'PAUSED'),
       )
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+      .slice(0, 1000)
       .map((r) => ({ saga: clone(r), now }));
   }
 
@@ -299,10 +303,12 @@ export class InMemorySagaStore extends SagaStore {
     for (const m of marks) {
       const r = this.sagas.get(m.sagaId);
       if (!r) continue;
+      // As in PostgreSQL: the event is recorded when the saga becomes stuck or its reason changes.
+      const fresh = r.stuckSince === null || r.stuckReason !== m.reason;
       r.stuckSince ??= now;
       r.stuckReason = m.reason;
       if (m.recover) r.nextRunAt = now;
-      if (m.event) this.append(r.id, [m.event]);
+      if (m.event && fresh) this.append(r.id, [m.event]);
     }
   }
 

@@ -452,6 +452,12 @@ async function main() {
       ? withClient(url, (c) => c.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()`)).then((r) => Number(r.rows[0].n))
       : 0;
 
+  /** The server's WAL position in bytes, or null on the embedded database and Redis. */
+  const walLsnOf = async (): Promise<string | null> =>
+    serverUrl && !redis
+      ? withClient(url, (c) => c.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text AS n`)).then((r) => r.rows[0].n as string)
+      : null;
+
   // Read paths of the admin API on the preloaded table, through SagaService as the API calls them.
   let reads: Record<string, number> = {};
   if (PRELOAD > 0) {
@@ -476,12 +482,14 @@ async function main() {
   if (WARMUP > 0) await runBatch(WARMUP);
   await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
   const commits0 = await commitsOf();
+  const wal0 = await walLsnOf();
   const stmts0 = statements.count();
   const busy0 = statements.busyMs();
   statements.reset?.();
   const { latencies, statuses, seconds } = await runBatch(N);
   const stmts = statements.count() - stmts0;
   const busyMs = statements.busyMs() - busy0;
+  const walBytes = wal0 === null ? null : await walLsnOf().then((wal1) => (wal1 === null ? null : Number(BigInt(wal1) - BigInt(wal0))));
   await new Promise((r) => setTimeout(r, 1_200));
   // Our own two reads of pg_stat_database are transactions too: take them off.
   const commits = serverUrl && !redis ? (await commitsOf()) - commits0 - 1 : stmts;
@@ -512,6 +520,8 @@ async function main() {
     // Each kind of statement the run made: how many, and its p50 at the pool (send to result).
     statementsByKind: statements.byKind?.() ?? {},
     commitsPerSaga: Math.round((commits / N) * 100) / 100,
+    // WAL written by the server during the run, per saga (the whole server's: quiet it for this one).
+    ...(walBytes !== null ? { walBytesPerSaga: Math.round(walBytes / N) } : {}),
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
     rssMb,
     database,
@@ -530,6 +540,7 @@ async function main() {
     ['steps/s', String(result.stepsPerSec)],
     ['latency p50 / p99 (ms)', `${result.p50Ms} / ${result.p99Ms}`],
     [redis ? 'commits per saga (Redis commands and scripts)' : 'commits per saga', String(result.commitsPerSaga)],
+    ...(result.walBytesPerSaga !== undefined ? ([['WAL bytes per saga', String(result.walBytesPerSaga)]] as [string, string][]) : []),
     ['commit / floor (ms)', `${result.commitMs} / ${result.floorMs} (p50 is ${result.p50ToFloor}× the floor)`],
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
     ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),

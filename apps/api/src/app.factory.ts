@@ -63,7 +63,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   let tracing: AppTracing | null = null;
   try {
     tracing = startTracing(config);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, databaseUrl }), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, databaseUrl, embeddedDatabase: embedded !== undefined }), {
       logger,
       bodyParser: false,
       abortOnError: false,

@@ -17,7 +17,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ApiConfig & { databaseUrl: string }): DynamicModule {
+  static forRoot(config: ApiConfig & { databaseUrl: string; embeddedDatabase?: boolean }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -42,7 +42,14 @@ export class AppModule {
         ScheduleModule.forRoot(),
         // Metrics on: prom-client is a dependency of the app (an optional peer of the library).
         // Retention from SAGA_RETENTION_DAYS (30 days unless turned off); sagaOptions may still override it.
-        SagaModule.forRoot({ metrics: true, ...(config.retention ? { retention: config.retention } : {}), ...config.sagaOptions }),
+        // The embedded PGlite serves every connection from one session, where the names of prepared
+        // statements of different connections would collide.
+        SagaModule.forRoot({
+          metrics: true,
+          ...(config.embeddedDatabase ? { preparedStatements: false } : {}),
+          ...(config.retention ? { retention: config.retention } : {}),
+          ...config.sagaOptions,
+        }),
         // Before the console: its catch-all routes under `/api` must come after the demo's.
         ...(config.demo ? [DemoModule.forRoot({ paymentServiceUrl: config.demoPaymentServiceUrl, paymentServiceToken: config.demoPaymentServiceToken })] : []),
         SagaAdminModule.forRoot({

@@ -22,7 +22,8 @@ describeSagaStoreConformance('embedded PGlite', async () => {
   return {
     empty: async () => {
       await pool.query('TRUNCATE saga_events, saga_instances CASCADE');
-      return new TypeOrmSagaStore(pool);
+      // One PGlite session serves every connection: prepared statement names would collide.
+      return new TypeOrmSagaStore(pool, undefined, { preparedStatements: false });
     },
     retention: () => new TypeOrmSagaRetentionStore(() => pool as unknown as SqlPool),
     close: async () => {

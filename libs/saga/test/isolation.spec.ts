@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { SagaService, SagaValidationError, TypeOrmSagaStore, sagaMigrations } from '../src/index.js';
+import type { NamedSqlQuery } from '../src/lib/persistence/typeorm-saga.store.js';
 import type { Checkpoint, NewSaga } from '../src/lib/persistence/saga.store.js';
 import { FlowModule, FlowSaga, Journal, TRIGGER_REFUSES, type BadOutput, type FlowInput } from './support/flow.fixtures.js';
 import { bootSagaApp, until } from './support/saga-app.js';
@@ -43,8 +44,8 @@ function batchingStore(pool: pg.Pool) {
   let open = () => undefined as void;
   const store = new TypeOrmSagaStore(
     {
-      query: async (text: string, values?: unknown[]) => {
-        statements.push(text);
+      query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
+        statements.push(typeof text === 'string' ? text : text.text);
         if (held) {
           const gate = held;
           held = null;

@@ -146,7 +146,7 @@ describe('retention', () => {
         const wrapped: SqlConnection = {
           query: async (text, values) => {
             const res = await client.query(text, values as unknown[]);
-            statements.push({ text: text.trim().split(/\s+/).slice(0, 3).join(' '), rows: res.rowCount ?? 0 });
+            statements.push({ text: (typeof text === 'string' ? text : text.text).trim().split(/\s+/).slice(0, 3).join(' '), rows: res.rowCount ?? 0 });
             return res as never;
           },
           release: (error) => client.release(error as Error | undefined),

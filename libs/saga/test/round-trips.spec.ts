@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { SagaService, TypeOrmSagaStore } from '../src/index.js';
+import type { NamedSqlQuery } from '../src/lib/persistence/typeorm-saga.store.js';
 import { FlowModule, FlowSaga } from './support/flow.fixtures.js';
 import { bootSagaApp } from './support/saga-app.js';
 
@@ -21,15 +22,17 @@ afterAll(async () => {
 });
 
 /** Records every statement sent through the app's pg pool. */
-function recordStatements(dataSource: DataSource): { statements: string[]; stop(): void } {
+function recordStatements(dataSource: DataSource): { statements: string[]; names: (string | null)[]; stop(): void } {
   const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
   const original = pool.query;
   const statements: string[] = [];
+  const names: (string | null)[] = [];
   pool.query = function (this: unknown, ...args: unknown[]) {
-    statements.push(String(args[0]).replace(/\s+/g, ' ').trim());
+    names.push(typeof args[0] === 'object' && args[0] !== null ? ((args[0] as { name?: string }).name ?? null) : null);
+    statements.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text).replace(/\s+/g, ' ').trim());
     return original.apply(this, args);
   };
-  return { statements, stop: () => (pool.query = original) };
+  return { statements, names, stop: () => (pool.query = original) };
 }
 
 describe('round trips', () => {
@@ -54,6 +57,25 @@ describe('round trips', () => {
     expect(writes[0]).toMatch(/^WITH ins AS \( INSERT INTO saga_instances/);
     // Each is a single autocommit statement: no BEGIN/COMMIT round trips.
     expect(recorder.statements.filter((s) => /^(BEGIN|COMMIT|START TRANSACTION)/i.test(s))).toEqual([]);
+    // Prepared once per connection: the start and the checkpoints go as named statements.
+    const writeNames = recorder.statements.flatMap((s, i) => (/INSERT INTO saga_instances|UPDATE saga_instances/.test(s) ? [recorder.names[i]] : []));
+    expect(writeNames).toEqual(['saga_insert', 'saga_checkpoint', 'saga_checkpoint', 'saga_checkpoint', 'saga_checkpoint']);
+  });
+
+  it('with preparedStatements: false (a pooler in transaction mode), sends every statement unnamed and still runs sagas', async () => {
+    const plainDb = await createTestDatabase('saga_trips_plain');
+    const plain = await bootSagaApp(plainDb.url, { imports: [FlowModule] }, { pollIntervalMs: 60_000, preparedStatements: false });
+    try {
+      const recorder = recordStatements(plain.get<DataSource>(getDataSourceToken() as string));
+      const handle = await plain.get(SagaService).start(FlowSaga, {});
+      expect((await handle.result({ timeoutMs: 60_000 })).status).toBe('COMPLETED');
+      recorder.stop();
+      expect(recorder.statements.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances/.test(s))).toHaveLength(5);
+      expect(recorder.names.filter((n) => n !== null)).toEqual([]);
+    } finally {
+      await plain.close();
+      await plainDb.drop();
+    }
   });
 
   it('writes the checkpoints of concurrent sagas together (group commit), each with its own fence result', async () => {
@@ -65,8 +87,8 @@ describe('round trips', () => {
     // Hold the first batch in flight so the next checkpoints queue up behind it.
     const store = new TypeOrmSagaStore(
       {
-        query: async (text: string, values?: unknown[]) => {
-          statements.push(text);
+        query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
+          statements.push(typeof text === 'string' ? text : text.text);
           if (holding && statements.length === 1) await gate;
           return pool.query(text, values);
         },
@@ -117,8 +139,8 @@ describe('round trips', () => {
     const pool = (app.get<DataSource>(getDataSourceToken() as string).driver as unknown as { master: any }).master;
     const store = new TypeOrmSagaStore(
       {
-        query: async (text: string, values?: unknown[]) => {
-          statements.push(text);
+        query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
+          statements.push(typeof text === 'string' ? text : text.text);
           if (statements.length === 1) await gate;
           return pool.query(text, values);
         },

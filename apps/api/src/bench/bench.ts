@@ -373,6 +373,8 @@ async function main() {
       ScheduleModule.forRoot(),
       SagaModule.forRoot({
         ...(redis ? { store: redis.store } : {}),
+        // The embedded PGlite serves every connection from one session: no named statements there.
+        ...(serverUrl ? {} : { preparedStatements: false }),
         concurrency: Math.max(2 * C, 8),
         pollIntervalMs: 1_000,
         leaseMs: 30_000,

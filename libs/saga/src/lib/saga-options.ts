@@ -46,6 +46,9 @@ export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSag
   if (typeof metrics === 'object' && metrics.registry !== undefined && typeof metrics.registry?.metrics !== 'function') {
     throw new SagaConfigurationError(`${where}: metrics.registry must be a prom-client Registry (new Registry() from 'prom-client').`);
   }
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
+    throw new SagaConfigurationError(`${where}: preparedStatements must be true or false (got ${JSON.stringify(options.preparedStatements)}).`);
+  }
   if (options.deadlinePolicy && !DEADLINE_POLICIES.includes(options.deadlinePolicy)) {
     throw new SagaConfigurationError(`${where}: deadlinePolicy must be one of ${DEADLINE_POLICIES.join(', ')} (got ${options.deadlinePolicy}).`);
   }

@@ -53,6 +53,7 @@ const providers: Provider[] = [
       return new TypeOrmSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool(), {
         // Transactional steps run on the same DataSource as the sagas, so their checkpoints can share a transaction.
         dataSource: resolveDataSource,
+        preparedStatements: options.preparedStatements ?? true,
       });
     },
   },

@@ -126,6 +126,13 @@ export interface SagaModuleOptions {
   /** Name of the TypeORM data source to use. @default the default data source */
   dataSourceName?: string;
   /**
+   * With the TypeORM (PostgreSQL) store: send starts and checkpoints as named prepared statements,
+   * parsed and planned once per connection (about half a checkpoint's time). Turn off behind a
+   * pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+   * @default true
+   */
+  preparedStatements?: boolean;
+  /**
    * Where sagas are stored. `typeorm` uses the app's TypeORM `DataSource` (PostgreSQL); pass a
    * `SagaStore` instance (e.g. `InMemorySagaStore` from `@nest-saga/saga/testing`) to use another.
    * @default 'typeorm'

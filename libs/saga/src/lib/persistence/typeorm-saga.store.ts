@@ -33,8 +33,15 @@ interface PgConnection {
 }
 
 /** The part of a pg Pool (or Client) the store uses. */
+/** A statement prepared once per connection under `name` (pg's query config). */
+export interface NamedSqlQuery {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 export interface SqlClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+  query(text: string | NamedSqlQuery, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
 }
 
 interface PgClientLike {
@@ -151,6 +158,12 @@ export interface TypeOrmSagaStoreOptions {
    * belongs to. Without it the store cannot run transactional steps.
    */
   dataSource?: () => DataSource;
+  /**
+   * Send the hot statements (starts and checkpoints) as named prepared statements, parsed and
+   * planned once per connection instead of at every call. Turn off behind a pooler in transaction
+   * mode that cannot keep prepared statements (PgBouncer before 1.21). @default true
+   */
+  preparedStatements?: boolean;
 }
 
 interface CountRow {
@@ -228,6 +241,7 @@ export class TypeOrmSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
   private readonly inserts: GroupWriter<{ saga: NewSaga; events: NewSagaEvent[] }, { saga: SagaRecord; created: boolean }>;
   private readonly dataSource?: () => DataSource;
+  private readonly prepared: boolean;
 
   constructor(
     private readonly sql: SqlClient,
@@ -236,6 +250,7 @@ export class TypeOrmSagaStore extends SagaStore {
   ) {
     super();
     this.dataSource = options.dataSource;
+    this.prepared = options.preparedStatements ?? true;
     const size = options.maxBatchSize ?? 256;
     const concurrent = options.maxConcurrentBatches ?? 2;
     // A failed batch is written again item by item, unless the database is simply unreachable.
@@ -261,6 +276,11 @@ export class TypeOrmSagaStore extends SagaStore {
         { cause: error },
       );
     }
+  }
+
+  /** A hot statement: prepared once per connection under `name` unless prepared statements are off. */
+  private hot(name: string, text: string, values: unknown[]) {
+    return this.prepared ? this.sql.query({ name, text, values }) : this.sql.query(text, values);
   }
 
   override init(): void {
@@ -349,7 +369,8 @@ export class TypeOrmSagaStore extends SagaStore {
       plan: saga.plan ?? null,
       events: JSON.parse(eventsJson(events)),
     }));
-    const { rows: inserted } = await this.sql.query(
+    const { rows: inserted } = await this.hot(
+      'saga_insert_batch',
       `WITH b AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(n int, id uuid, name varchar, version int, status varchar, input jsonb,
            idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb,
@@ -389,7 +410,8 @@ export class TypeOrmSagaStore extends SagaStore {
   }
 
   private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
-    const { rows } = await this.sql.query(
+    const { rows } = await this.hot(
+      'saga_insert',
       `WITH ins AS (
          INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
            owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
@@ -436,7 +458,7 @@ export class TypeOrmSagaStore extends SagaStore {
   /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
   private async writeOne(cp: Checkpoint): Promise<CheckpointResult> {
     const { text, values } = checkpointStatement(cp, 'SELECT pending_request FROM u');
-    const { rows } = await this.sql.query(text, values);
+    const { rows } = await this.hot('saga_checkpoint', text, values);
     if (!rows.length) return { ok: false, request: null };
     return { ok: true, request: rows[0].pending_request ?? null };
   }
@@ -463,7 +485,8 @@ export class TypeOrmSagaStore extends SagaStore {
         clear_token: cp.clearRequestToken,
         events: JSON.parse(eventsJson(cp.events)),
       }));
-    const { rows: updated } = await this.sql.query(
+    const { rows: updated } = await this.hot(
+      'saga_checkpoint_batch',
       `WITH b AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(id uuid, fence bigint, owner varchar, status varchar,
            current_step int, steps jsonb, error jsonb, cause varchar, deadline_handled boolean, finished boolean,

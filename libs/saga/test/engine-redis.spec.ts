@@ -10,7 +10,7 @@ import { RedisSagaStore } from '../src/redis/index.js';
 import { until } from './support/saga-app.js';
 import { bootSagaAppOnStore } from './support/store-app.js';
 import { deleteRedisPrefix, randomRedisPrefix, TEST_REDIS_URL } from './support/redis.js';
-import { CarefulFlowSaga, FlowModule, FlowSaga, Journal, type FlowInput } from './support/flow.fixtures.js';
+import { CarefulFlowSaga, DeadlineFlowSaga, FlowModule, FlowSaga, Journal, TimeoutFlowSaga, type FlowInput } from './support/flow.fixtures.js';
 
 const prefix = randomRedisPrefix('engine');
 let store: RedisSagaStore;
@@ -83,6 +83,22 @@ describe('saga engine on Redis', () => {
     expect(journal.calls(id).filter((c) => c === 'compensate:step-c')).toHaveLength(1);
   });
 
+  it('aborts a step that runs past its timeout and compensates it as an unknown outcome', async () => {
+    const { id, detail } = await run({ script: { 'step-slow': { delayMs: 5_000 } } }, TimeoutFlowSaga);
+    expect(detail.status).toBe('COMPENSATED');
+    const slow = detail.steps.find((s) => s.name === 'step-slow')!;
+    expect(slow.outcomeUnknown).toBe(true);
+    expect(journal.calls(id).filter((c) => c.startsWith('compensate'))).toEqual(['compensate:step-slow', 'compensate:step-a']);
+  });
+
+  it('compensates when the saga deadline passes during a step', async () => {
+    const { id, detail } = await run({ script: { 'step-c': { delayMs: 5_000 } } }, DeadlineFlowSaga);
+    expect(detail.status).toBe('COMPENSATED');
+    expect(detail.compensationCause).toBe('DEADLINE');
+    expect(eventTypes(detail)).toContain('DEADLINE_PASSED');
+    expect(journal.calls(id)).not.toContain('execute:step-d');
+  });
+
   it('cancels a running saga: aborts the step in flight, compensates, ends CANCELLED', async () => {
     const handle = await sagas.start(FlowSaga, { script: { 'step-c': { delayMs: 10_000 } } });
     await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-c', 'step-c running');
@@ -120,16 +136,23 @@ describe('saga engine on Redis', () => {
     expect(concurrent.filter((h) => h.created)).toHaveLength(1);
     await concurrent[0].result();
     expect((await sagas.list({ q: 'redis-order-' })).items.map((s) => s.id)).toEqual([concurrent[0].sagaId]);
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await sagas.list({ name: 'flow', limit: 3, cursor });
-      seen.push(...page.items.map((s) => s.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    expect(new Set(seen).size).toBe(seen.length);
+    const pageThrough = async (filter: { name?: string }) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sagas.list({ ...filter, limit: 3, cursor });
+        seen.push(...page.items.map((s) => s.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      return seen;
+    };
+    const flows = await pageThrough({ name: 'flow' });
+    const all = await pageThrough({});
+    expect(all.filter((id) => flows.includes(id))).toEqual(flows);
     const stats = await sagas.stats();
-    expect(stats.total).toBe(seen.length + (await sagas.list({ name: 'careful-flow', limit: 500 })).items.length);
+    expect(stats.total).toBe(all.length);
+    expect(Object.values(stats.byName.flow ?? {}).reduce((a, b) => a + (b ?? 0), 0)).toBe(flows.length);
     await expect(sagas.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'cursor' });
   });
 

@@ -199,6 +199,11 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
         }
         throw error;
       }
+      if (this.closed) {
+        // Closed while this connection was being made: do not keep it.
+        await client.close().catch(() => undefined);
+        throw new Error('RedisSagaStore is closed.');
+      }
       this.closeOwned = async () => {
         await client.close();
       };
@@ -232,7 +237,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
 
   /** Connects at bootstrap, so the first saga does not wait for it; a failure is logged and retried on use. */
   override init(): void {
-    void this.connection().catch((error: Error) => this.logger.warn(`Redis is not reachable yet: ${error.message}`));
+    void this.connection().catch((error: Error) => this.logger.warn(`Redis connection at bootstrap failed (tried again on use): ${error.message}`));
   }
 
   /** Closes the connection the store opened (never a client it was given). Safe to call twice. */

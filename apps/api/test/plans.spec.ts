@@ -114,6 +114,14 @@ describe('plans through the admin API', () => {
       expect(order.steps.find((s) => s.name === 'create-shipment')!.requires).toEqual(['reserve-inventory']);
       return order.versions;
     };
+    // An order an earlier test started may still be running on a busy machine: let it settle first,
+    // so that the count below changes only by the sagas this test starts.
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const live = await api.get<{ items: unknown[] }>('/api/sagas?name=order&status=PENDING&status=RUNNING&status=COMPENSATING');
+      if (live.body.items.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`Orders still in flight: ${JSON.stringify(live.body.items)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const before = await running();
     expect(before).toHaveLength(1);
     const failing = { failAt: 'create-shipment', failCompensationAt: 'reserve-inventory' };

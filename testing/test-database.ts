@@ -45,6 +45,14 @@ export async function createTestDatabase(prefix = 'saga_test'): Promise<TestData
     url: withDatabase(TEST_SERVER_URL, name),
     drop: () =>
       admin(async (c) => {
+        // Pools closed just before may still be hanging up: give their connections a moment to go,
+        // so FORCE terminates only what was really left open (a terminated connection is an error
+        // event on its client, which fails the run if nothing listens).
+        for (const end = Date.now() + 5_000; Date.now() < end; ) {
+          const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }),
   };

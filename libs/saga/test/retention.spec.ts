@@ -23,6 +23,9 @@ let sql: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('saga_retention');
   sql = new pg.Pool({ connectionString: db.url, max: 4 });
+  // Dropping the database at the end terminates whatever is still connected: not an error here.
+  sql.on('error', () => undefined);
+  sql.on('connect', (client) => client.on('error', () => undefined));
 });
 
 afterAll(async () => {

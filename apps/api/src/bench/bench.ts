@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional] [--store postgres|redis]`
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional] [--store postgres|redis] [--no-prepared] [--preload N]`
  *
  * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
  * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
@@ -53,6 +53,7 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     transactional: { type: 'boolean', default: false },
     store: { type: 'string', default: 'postgres' },
+    'no-prepared': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -374,7 +375,8 @@ async function main() {
       SagaModule.forRoot({
         ...(redis ? { store: redis.store } : {}),
         // The embedded PGlite serves every connection from one session: no named statements there.
-        ...(serverUrl ? {} : { preparedStatements: false }),
+        // --no-prepared: every statement unnamed, as behind a pooler in transaction mode.
+        ...(serverUrl && !values['no-prepared'] ? {} : { preparedStatements: false }),
         concurrency: Math.max(2 * C, 8),
         pollIntervalMs: 1_000,
         leaseMs: 30_000,
@@ -508,6 +510,7 @@ async function main() {
     steps: S,
     failRate: FAIL_RATE,
     stepWrites: TRANSACTIONAL ? 'transactional' : WRITE ? 'autocommit' : 'none',
+    preparedStatements: !redis && Boolean(serverUrl) && !values['no-prepared'],
     sagasPerSec: Math.round((N / seconds) * 10) / 10,
     stepsPerSec: Math.round(((N * S) / seconds) * 10) / 10,
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,

@@ -14,6 +14,8 @@ export {
   SAGA_TRANSITIONS,
   SAGA_ACTIONS,
   canTransition,
+  STEP_TRANSITIONS,
+  canTransitionStep,
   canCancel,
   canCompensate,
   canRetry,

@@ -33,3 +33,15 @@ describe('saga transition guards', () => {
     expect(canResolveStep('COMPENSATING', 'COMPENSATION_FAILED')).toBe(false);
   });
 });
+
+describe('STEP_TRANSITIONS', () => {
+  it('lets a step out of COMPENSATED or SKIPPED to nowhere, and never back to PENDING once done', async () => {
+    const { STEP_STATUSES, STEP_TRANSITIONS, canTransitionStep } = await import('./index.js');
+    for (const to of STEP_STATUSES) {
+      if (to !== 'COMPENSATED') expect(canTransitionStep('COMPENSATED', to)).toBe(false);
+      if (to !== 'SKIPPED') expect(canTransitionStep('SKIPPED', to)).toBe(false);
+    }
+    for (const from of ['COMPLETED', 'FAILED', 'COMPENSATING', 'COMPENSATION_FAILED'] as const) expect(STEP_TRANSITIONS[from]).not.toContain('PENDING');
+    expect(canTransitionStep('PENDING', 'COMPLETED')).toBe(false);
+  });
+});

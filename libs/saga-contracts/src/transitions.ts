@@ -19,6 +19,27 @@ export function canTransition(from: SagaStatus, to: SagaStatus): boolean {
   return from === to || SAGA_TRANSITIONS[from].includes(to);
 }
 
+/**
+ * The one table of allowed step status changes, as the engine's state machine makes them: an attempt
+ * starts (`RUNNING`), ends (`COMPLETED`, `FAILED`) or is given back before it ran (`PENDING`,
+ * `FAILED`); a step to undo starts compensating or is skipped (no compensation); its compensation
+ * ends (`COMPENSATED`, `COMPENSATION_FAILED`), is retried, or is resolved by an operator.
+ */
+export const STEP_TRANSITIONS: Readonly<Record<StepStatus, readonly StepStatus[]>> = {
+  PENDING: ['RUNNING'],
+  RUNNING: ['COMPLETED', 'FAILED', 'PENDING', 'COMPENSATING', 'SKIPPED'],
+  COMPLETED: ['COMPENSATING', 'SKIPPED'],
+  FAILED: ['RUNNING', 'COMPENSATING', 'SKIPPED'],
+  COMPENSATING: ['COMPENSATED', 'COMPENSATION_FAILED', 'SKIPPED'],
+  COMPENSATION_FAILED: ['COMPENSATING', 'COMPENSATED', 'SKIPPED'],
+  COMPENSATED: [],
+  SKIPPED: [],
+};
+
+export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
+  return from === to || STEP_TRANSITIONS[from].includes(to);
+}
+
 /** Operator actions on a whole saga. */
 export const SAGA_ACTIONS = ['cancel', 'compensate', 'retry', 'pause', 'resume'] as const;
 export type SagaAction = (typeof SAGA_ACTIONS)[number];

@@ -51,7 +51,7 @@ export { TypeOrmSagaStore } from './lib/persistence/typeorm-saga.store.js';
 export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence.js';
 export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
 export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';
-export { DEFAULT_RETRY_POLICY } from './lib/engine/retry-policy.js';
+export { DEFAULT_RETRY_POLICY } from './lib/retry/retry-policy.js';
 export { SagaMetrics } from './lib/metrics/saga-metrics.js';
 export { SagaMetricsUnavailableError, SagaMetricsDisabledError } from './lib/metrics/saga-metrics.errors.js';
 export { SagaHttpClient } from './lib/http/saga-http.client.js';

@@ -5,7 +5,7 @@ import { DEADLINE_POLICIES } from '@nest-saga/contracts';
 import { SagaConfigurationError } from './errors/saga.errors.js';
 import type { ResolvedRetryPolicy } from './interfaces/retry-policy.interface.js';
 import type { SagaMetricsRegistry, SagaModuleOptions } from './interfaces/saga-options.interface.js';
-import { resolveRetryPolicy, validateTimeout } from './engine/retry-policy.js';
+import { resolveRetryPolicy, validateTimeout } from './retry/retry-policy.js';
 
 export interface ResolvedSagaOptions {
   defaultRetry: ResolvedRetryPolicy;

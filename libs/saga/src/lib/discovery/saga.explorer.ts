@@ -13,7 +13,7 @@ import {
   StepNotRegisteredError,
   TransactionalStepsUnsupportedError,
 } from '../errors/saga.errors.js';
-import { resolveRetryPolicy, validateTimeout } from '../engine/retry-policy.js';
+import { resolveRetryPolicy, validateTimeout } from '../retry/retry-policy.js';
 import { planError } from '../engine/saga-plan.js';
 import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';

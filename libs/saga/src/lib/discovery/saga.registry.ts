@@ -9,7 +9,7 @@ import { SagaDefinitionNotFoundError, DuplicateSagaNameError } from '../errors/s
 import type { ResolvedRetryPolicy } from '../interfaces/retry-policy.interface.js';
 import type { SagaCompositionOptions } from '../interfaces/saga-plan.interface.js';
 import type { SagaStepHandler } from '../interfaces/step.interface.js';
-import { toRetryPolicyView } from '../engine/retry-policy.js';
+import { toRetryPolicyView } from '../retry/retry-policy.js';
 import { composePlan, definitionPlan, type PlanLookup, type SagaPlan } from '../engine/saga-plan.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';

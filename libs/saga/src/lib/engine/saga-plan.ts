@@ -21,7 +21,7 @@ import type { SagaComposition } from '../interfaces/saga-plan.interface.js';
 import type { SagaStepHandler } from '../interfaces/step.interface.js';
 import type { SagaRecord } from '../persistence/saga.records.js';
 import { sameJson } from './canonical-json.js';
-import { toRetryPolicyView } from './retry-policy.js';
+import { toRetryPolicyView } from '../retry/retry-policy.js';
 import { toStorableJson } from './storable-json.js';
 
 /** A plan as stored in a saga's row. */

@@ -9,6 +9,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { SagaStepBreaker } from '../breaker/saga-step-breaker.js';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
@@ -17,7 +18,11 @@ import { SagaStore } from '../persistence/saga.store.js';
 import { SAGA_STORE } from '../saga.constants.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
-import { bindPlan } from './saga-plan.js';
+import { SagaStateMachine } from '../machine/saga-state-machine.js';
+import type { NewSagaEvent } from '../persistence/saga.records.js';
+import type { NewSaga } from '../persistence/saga.store.js';
+import { SagaStartTrace } from '../tracing/saga-tracing.js';
+import { bindPlan, type SagaPlan } from './saga-plan.js';
 import { SagaRunner } from './saga.runner.js';
 
 /** How long a saga this instance cannot run (its plan names a step it lacks) waits before any instance claims it again. */
@@ -85,6 +90,63 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   /** True when this instance should run a new saga itself rather than leave it to the poller. */
   hasCapacity(): boolean {
     return this.started && this.reclaimed && !this.stopped && this.runners.size < this.options.concurrency;
+  }
+
+  /**
+   * Creates a saga from its plan: stores it with its first history event and, when this instance
+   * has room, runs its first step at once (the start itself marks that attempt RUNNING, so no
+   * separate write precedes it); otherwise any instance claims it. With an idempotency key that is
+   * already stored, returns that saga (`created: false`) and runs nothing.
+   */
+  async create(plan: SagaPlan, input: unknown, idempotencyKey: string | null): Promise<{ saga: SagaRecord; created: boolean }> {
+    const runHere = this.hasCapacity();
+    const { status, steps } = SagaStateMachine.initialState(
+      plan.steps.map((st) => st.step),
+      runHere,
+      Date.now(),
+    );
+    const inserted = await this.insertTraced(
+      {
+        // Time-ordered (UUIDv7): new rows land at the right edge of the id indexes (the primary key
+        // and the history's saga index) instead of a random page of a large table, which keeps
+        // starts and history writes as cheap on a million rows as on an empty table.
+        id: timeOrderedUuid(),
+        name: plan.name,
+        version: plan.version,
+        status,
+        input,
+        idempotencyKey,
+        steps,
+        deadlineMs: plan.timeoutMs,
+        ownerId: runHere ? this.options.instanceId : null,
+        leaseMs: this.options.leaseMs,
+        plan,
+      },
+      [{ type: 'SAGA_STARTED', data: { version: plan.version, instanceId: this.options.instanceId, ...(plan.origin === 'composed' ? { composed: true } : {}) } }],
+    );
+    const rec = inserted.saga;
+    if (inserted.created) {
+      this.events$.next({ type: 'SAGA_STARTED', sagaId: rec.id, sagaName: rec.name, status: rec.status, at: new Date() });
+      if (runHere) this.adopt(rec, { freshlyStarted: true });
+      else this.nudge();
+    }
+    return inserted;
+  }
+
+  /**
+   * Inserts under a span of its own (child of the caller's active span, if any) whose context is
+   * stored with the saga: every span of the saga, on any instance, descends from it.
+   */
+  private async insertTraced(saga: NewSaga, events: NewSagaEvent[]): ReturnType<SagaStore['insert']> {
+    const span = new SagaStartTrace(saga.name);
+    try {
+      const inserted = await this.store.insert({ ...saga, traceContext: span.stored }, events);
+      span.end({ sagaId: inserted.saga.id, created: inserted.created });
+      return inserted;
+    } catch (error) {
+      span.end({ error });
+      throw error;
+    }
   }
 
   /** Runs a saga this instance has just claimed or created. */

@@ -7,16 +7,16 @@
  * the transaction instead of the shared group write: the step's writes, its result, its history and
  * the next attempt's start commit together.
  */
-import type { ErrorView, SagaStatus } from '@nest-saga/contracts';
-import { SAGA_ERROR_CODES, canCancel, canCompensate, canPause, canResolveStep, canResume, canRetry } from '@nest-saga/contracts';
+import type { SagaStatus } from '@nest-saga/contracts';
+import { SAGA_ERROR_CODES } from '@nest-saga/contracts';
 import type { Logger } from '@nestjs/common';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
-import type { NewSagaEvent, SagaRecord, SagaRequest, StepState } from '../persistence/saga.records.js';
+import type { SagaRecord, SagaRequest } from '../persistence/saga.records.js';
 import type { Checkpoint, CheckpointResult, SagaStore, StepTransaction } from '../persistence/saga.store.js';
 import { SagaRunTrace } from '../tracing/saga-tracing.js';
-import { retryDelayMs } from './retry-policy.js';
+import { SagaStateMachine } from '../machine/saga-state-machine.js';
 import { createStepContext } from './step-context.js';
 import type { ExecutablePlan } from './saga-plan.js';
 import type { StepHold } from '../breaker/saga-step-breaker.js';
@@ -31,32 +31,20 @@ export interface SagaRunnerDeps {
   breaker?: { holdOf(step: string): StepHold | null; confirmHold(step: string): Promise<StepHold | null> };
 }
 
-type Plan =
-  | { kind: 'execute' | 'compensate'; index: number }
-  | { kind: 'hold'; index: number; hold: StepHold }
-  | { kind: 'wait'; atMs: number }
-  | { kind: 'settle' };
-
-const SETTLED: readonly SagaStatus[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED'];
-const ABORTS_WITHOUT_RETRY = new Set(['CANCEL', 'DEADLINE']);
 /** How long a saga whose state the store refuses (and no step output explains it) waits before any instance tries again. */
 const REFUSED_RETRY_MS = 60_000;
 
 export class SagaRunner {
-  private readonly events: NewSagaEvent[] = [];
-  private dirty = false;
+  /** Decides every change of the saga's state; the runner does the I/O around it. */
+  private readonly machine: SagaStateMachine;
   private request: SagaRequest | null = null;
   private lastRequestToken: string | null = null;
   private clearRequestToken: string | null = null;
-  private prepared: { kind: 'execute' | 'compensate'; index: number; attempt: number } | null = null;
   private inFlight: AbortController | null = null;
   private wake: (() => void) | null = null;
   private lost = false;
   private stopping = false;
-  private deadlineHandled: boolean;
   private readonly appliedWaiters = new Map<string, (applied: boolean) => void>();
-  /** Successful attempts whose output is in memory but not yet stored, by step index. */
-  private unstoredOutputs = new Map<number, AttemptOutcome>();
   /** The store refused the last checkpoint and the state was read back: plan again before acting. */
   private reloaded = false;
   /** A transactional attempt that succeeded: its transaction waits for the next checkpoint, which commits it. */
@@ -73,12 +61,17 @@ export class SagaRunner {
     private readonly def: ExecutablePlan,
     options: { previousOwner?: string | null; freshlyStarted?: boolean; restart?: boolean } = {},
   ) {
-    this.deadlineHandled = rec.deadlineHandledAt !== null;
-    if (options.freshlyStarted) {
-      this.prepared = { kind: 'execute', index: 0, attempt: rec.steps[0].attempts };
-    }
-    if (rec.request) this.onRequest(rec.request);
     this.trace = new SagaRunTrace(rec, deps.options.instanceId, options.previousOwner ?? null);
+    const logger = deps.logger;
+    this.machine = new SagaStateMachine(rec, def, {
+      instanceId: deps.options.instanceId,
+      freshlyStarted: options.freshlyStarted,
+      observer: {
+        event: (event) => this.trace.event(event),
+        log: (level, message) => (level === 'debug' ? logger.debug?.(message) : logger[level](message)),
+      },
+    });
+    if (rec.request) this.onRequest(rec.request);
     this.done = this.run(options.previousOwner ?? null, options.restart ?? false);
   }
 
@@ -91,7 +84,7 @@ export class SagaRunner {
   }
 
   get status(): SagaStatus {
-    return this.rec.status;
+    return this.machine.status;
   }
 
   /** An operator request arrived (from the store or from this instance's SagaService). */
@@ -99,7 +92,7 @@ export class SagaRunner {
     if (request.token === this.lastRequestToken) return;
     this.lastRequestToken = request.token;
     this.request = request;
-    if ((request.action === 'cancel' || request.action === 'compensate') && this.inFlight && this.prepared?.kind === 'execute') {
+    if ((request.action === 'cancel' || request.action === 'compensate') && this.inFlight && this.machine.prepared?.kind === 'execute') {
       this.inFlight.abort(new AttemptAbort('CANCEL', `Aborted: an operator asked to ${request.action} the saga.`));
     }
     this.wake?.();
@@ -145,7 +138,7 @@ export class SagaRunner {
       } else if (previousOwner) {
         this.deps.logger.warn(`Saga "${this.rec.name}" (id=${this.rec.id}) taken over from instance "${previousOwner}"`);
       }
-      this.recoverLostAttempts(previousOwner, restart);
+      this.machine.recoverLostAttempts(previousOwner, restart);
       await this.loop();
     } catch (error) {
       this.deps.logger.error(`Saga "${this.rec.name}" (id=${this.rec.id}) runner stopped on an unexpected error: ${(error as Error).stack ?? error}`);
@@ -153,7 +146,7 @@ export class SagaRunner {
       // Stopped before the checkpoint that would commit it: the attempt's writes roll back.
       if (this.pendingTx) void this.pendingTx.tx.rollback(true);
       this.pendingTx = null;
-      this.trace.end(this.rec.status, this.lost ? 'lease_lost' : SETTLED.includes(this.rec.status) ? 'settled' : 'released', this.rec.error);
+      this.trace.end(this.machine.status, this.lost ? 'lease_lost' : this.machine.settled ? 'settled' : 'released', this.rec.error);
       for (const resolve of this.appliedWaiters.values()) resolve(false);
       this.appliedWaiters.clear();
     }
@@ -161,9 +154,14 @@ export class SagaRunner {
 
   private async loop(): Promise<void> {
     while (!this.lost) {
-      if (this.request) this.applyRequest(this.request);
-      this.checkDeadline();
-      const plan = this.plan();
+      if (this.request) {
+        const request = this.request;
+        this.request = null;
+        this.machine.applyRequest(request);
+        this.clearRequestToken = request.token;
+      }
+      this.machine.checkDeadline();
+      const plan = this.machine.next((step) => this.deps.breaker?.holdOf(step) ?? null);
       // After every write: if the store refused it, the state was read back and the plan is stale.
       if (plan.kind === 'settle') {
         await this.flush({ release: true, nextRunInMs: null });
@@ -175,13 +173,13 @@ export class SagaRunner {
         const hold = await this.deps.breaker!.confirmHold(this.rec.steps[plan.index].name);
         // Resumed meanwhile, or an operator's request arrived: plan again.
         if (!hold || this.request || this.lost) continue;
-        this.holdAt(plan.index, hold);
+        this.machine.holdAt(plan.index, hold);
         await this.flush({ release: true, nextRunInMs: null });
         if (this.takeReloaded()) continue;
         return;
       }
       if (this.stopping) {
-        this.unprepare();
+        this.machine.unprepare();
         await this.flush({ release: true, nextRunInMs: 0 });
         if (this.takeReloaded()) continue;
         return;
@@ -189,7 +187,8 @@ export class SagaRunner {
       if (plan.kind === 'wait') {
         const delay = Math.max(0, plan.atMs - Date.now());
         if (delay > this.deps.options.holdRetryUpToMs) {
-          const untilDeadline = this.rec.deadlineAt && !this.deadlineHandled ? Math.max(0, this.rec.deadlineAt.getTime() - Date.now()) : Infinity;
+          const deadlineAt = this.machine.deadlinePendingAt();
+          const untilDeadline = deadlineAt !== null ? Math.max(0, deadlineAt - Date.now()) : Infinity;
           await this.flush({ release: true, nextRunInMs: Math.min(delay, untilDeadline) });
           if (this.takeReloaded()) continue;
           return;
@@ -206,164 +205,6 @@ export class SagaRunner {
     }
   }
 
-  // ---- planning -------------------------------------------------------------------------------
-
-  private plan(): Plan {
-    const rec = this.rec;
-    if (SETTLED.includes(rec.status)) return { kind: 'settle' };
-    if (rec.status === 'PENDING') {
-      rec.status = 'RUNNING';
-      this.dirty = true;
-    }
-    if (rec.status === 'RUNNING') return this.planForward();
-    return this.planCompensation();
-  }
-
-  private planForward(): Plan {
-    const rec = this.rec;
-    while (rec.currentStep < rec.steps.length && rec.steps[rec.currentStep].status === 'COMPLETED') rec.currentStep++;
-    if (rec.currentStep >= rec.steps.length) {
-      rec.status = 'COMPLETED';
-      rec.error = null;
-      this.record({ type: 'SAGA_COMPLETED' });
-      return { kind: 'settle' };
-    }
-    const index = rec.currentStep;
-    const step = rec.steps[index];
-    const hold = this.deps.breaker?.holdOf(step.name) ?? null;
-    if (step.status === 'RUNNING' && this.prepared?.kind === 'execute' && this.prepared.index === index) {
-      if (!hold) return { kind: 'execute', index };
-      // Marked running (a fresh start, or the write before the attempt) but not started: give the attempt back.
-      this.unprepare();
-      return { kind: 'hold', index, hold };
-    }
-    if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > Date.now()) {
-      return { kind: 'wait', atMs: Date.parse(step.nextAttemptAt) };
-    }
-    if (hold) return { kind: 'hold', index, hold };
-    step.status = 'RUNNING';
-    step.attempts += 1;
-    step.startedAt = new Date().toISOString();
-    step.finishedAt = null;
-    step.nextAttemptAt = null;
-    this.prepared = { kind: 'execute', index, attempt: step.attempts };
-    this.dirty = true;
-    return { kind: 'execute', index };
-  }
-
-  /**
-   * The step is paused by the circuit breaker: the saga waits `PAUSED` before it, no attempt used.
-   * `error.code` `STEP_PAUSED` marks it as held (resuming the step releases it; an operator's resume
-   * of the saga alone runs into the pause again while the step is paused).
-   */
-  private holdAt(index: number, hold: StepHold): void {
-    const rec = this.rec;
-    const step = rec.steps[index];
-    rec.status = 'PAUSED';
-    rec.error = { name: 'StepPaused', code: SAGA_ERROR_CODES.STEP_PAUSED, message: `Step "${step.name}" is paused by ${hold.pausedBy}: ${hold.reason}` };
-    this.record({
-      type: 'SAGA_PAUSED',
-      step: step.name,
-      actor: hold.pausedBy,
-      reason: hold.reason,
-      data: { cause: SAGA_ERROR_CODES.STEP_PAUSED, pausedAt: new Date(hold.pausedAt).toISOString() },
-    });
-    this.deps.logger.log(`Saga "${rec.name}" (id=${rec.id}) waits: step "${step.name}" is paused`);
-  }
-
-  private planCompensation(): Plan {
-    const rec = this.rec;
-    for (let index = rec.steps.length - 1; index >= 0; index--) {
-      const step = rec.steps[index];
-      if (!needsCompensation(step)) continue;
-      const stepDef = this.def.steps[index];
-      const comp = step.compensation;
-      if (!stepDef.hasCompensation) {
-        step.status = 'SKIPPED';
-        comp.status = 'SKIPPED';
-        this.record({ type: 'STEP_COMPENSATION_SKIPPED', step: step.name });
-        continue;
-      }
-      if (comp.status === 'RUNNING' && this.prepared?.kind === 'compensate' && this.prepared.index === index) return { kind: 'compensate', index };
-      if (comp.status === 'FAILED' && comp.nextAttemptAt && Date.parse(comp.nextAttemptAt) > Date.now()) {
-        return { kind: 'wait', atMs: Date.parse(comp.nextAttemptAt) };
-      }
-      step.status = 'COMPENSATING';
-      comp.status = 'RUNNING';
-      comp.attempts += 1;
-      comp.startedAt = new Date().toISOString();
-      comp.finishedAt = null;
-      comp.nextAttemptAt = null;
-      this.prepared = { kind: 'compensate', index, attempt: comp.attempts };
-      this.dirty = true;
-      return { kind: 'compensate', index };
-    }
-    const cancelled = rec.compensationCause === 'CANCELLED';
-    rec.status = cancelled ? 'CANCELLED' : 'COMPENSATED';
-    this.record({ type: cancelled ? 'SAGA_CANCELLED' : 'SAGA_COMPENSATED' });
-    return { kind: 'settle' };
-  }
-
-  /** Undo the start of an attempt that was marked RUNNING but never ran. */
-  private unprepare(): void {
-    const p = this.prepared;
-    if (!p || this.inFlight) return;
-    const step = this.rec.steps[p.index];
-    if (p.kind === 'execute' && step.status === 'RUNNING' && step.attempts === p.attempt) {
-      step.attempts -= 1;
-      step.status = step.attempts > step.budgetStart ? 'FAILED' : 'PENDING';
-      step.startedAt = step.attempts > 0 ? step.startedAt : null;
-      this.dirty = true;
-    } else if (p.kind === 'compensate' && step.compensation.status === 'RUNNING' && step.compensation.attempts === p.attempt) {
-      const comp = step.compensation;
-      comp.attempts -= 1;
-      comp.status = comp.attempts > comp.budgetStart ? 'FAILED' : 'PENDING';
-      this.dirty = true;
-    }
-    this.prepared = null;
-  }
-
-  /** Attempts marked RUNNING by an owner that is gone were interrupted: count them as failed, outcome unknown. */
-  private recoverLostAttempts(previousOwner: string | null, restart = false): void {
-    if (this.prepared) return;
-    const rec = this.rec;
-    const lost = (what: string, attempt: number): AttemptOutcome => ({
-      ok: false,
-      error: {
-        name: 'AttemptLost',
-        code: 'ATTEMPT_LOST',
-        message: `${what} attempt ${attempt} was interrupted: ${
-          restart
-            ? `an earlier process of instance "${previousOwner}" stopped while it ran`
-            : previousOwner
-              ? `instance "${previousOwner}" stopped while it ran`
-              : 'the instance running it stopped'
-        }.`,
-      },
-      outcomeUnknown: true,
-      retryable: true,
-      abortReason: null,
-      durationMs: 0,
-      startedAt: new Date(),
-      finishedAt: new Date(),
-    });
-    // A transactional attempt still marked RUNNING never committed: its writes were rolled back.
-    const lostAt = (index: number, what: string, attempt: number): AttemptOutcome => {
-      const outcome = lost(what, attempt);
-      return this.def.steps[index]?.transactional && !outcome.ok ? { ...outcome, outcomeUnknown: false } : outcome;
-    };
-    if (rec.status === 'RUNNING') {
-      const step = rec.steps[rec.currentStep];
-      if (step?.status === 'RUNNING') this.recordExecuteResult(rec.currentStep, lostAt(rec.currentStep, `Step "${step.name}"`, step.attempts));
-    } else if (rec.status === 'COMPENSATING') {
-      rec.steps.forEach((step, index) => {
-        if (step.status === 'COMPENSATING' && step.compensation.status === 'RUNNING') {
-          this.recordCompensationResult(index, lostAt(index, `Compensation of step "${step.name}"`, step.compensation.attempts));
-        }
-      });
-    }
-  }
-
   // ---- attempts -------------------------------------------------------------------------------
 
   private async attempt(kind: 'execute' | 'compensate', index: number): Promise<void> {
@@ -373,13 +214,14 @@ export class SagaRunner {
     const attempt = kind === 'execute' ? step.attempts : step.compensation.attempts;
     const controller = new AbortController();
     this.inFlight = controller;
+    this.machine.attemptStarted();
     let deadlineTimer: NodeJS.Timeout | undefined;
     // Only the compensate policy cuts the attempt short; pause lets it finish first, flag runs on.
-    if (kind === 'execute' && rec.deadlineAt && !this.deadlineHandled && this.def.deadlinePolicy === 'compensate') {
-      const left = rec.deadlineAt.getTime() - Date.now();
+    const abortAt = this.machine.deadlineAbortAt(kind);
+    if (abortAt !== null) {
       deadlineTimer = setTimeout(
         () => controller.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
-        Math.max(0, left),
+        Math.max(0, abortAt - Date.now()),
       );
     }
     const attemptTrace = this.trace.startAttempt(kind, step.name, attempt);
@@ -392,7 +234,7 @@ export class SagaRunner {
       attempt,
       idempotencyKey: `${rec.id}:${step.name}`,
       signal: controller.signal,
-      outputs: this.outputsBefore(kind === 'execute' ? index : rec.steps.length),
+      outputs: this.machine.outputsBefore(kind === 'execute' ? index : rec.steps.length),
       params: stepDef.params,
       phase: kind,
       manager: tx?.manager,
@@ -407,7 +249,7 @@ export class SagaRunner {
     clearTimeout(deadlineTimer);
     attemptTrace.end(outcome);
     this.inFlight = null;
-    this.prepared = null;
+    this.machine.attemptEnded();
     if (this.lost || (!outcome.ok && (outcome.abortReason === 'SHUTDOWN' || outcome.abortReason === 'LEASE_LOST'))) {
       await tx?.rollback(true);
       return;
@@ -422,227 +264,21 @@ export class SagaRunner {
         outcome = { ...outcome, outcomeUnknown: false };
       }
     }
-    if (kind === 'execute') this.recordExecuteResult(index, outcome);
-    else this.recordCompensationResult(index, outcome);
-  }
-
-  private recordExecuteResult(index: number, outcome: AttemptOutcome): void {
-    const rec = this.rec;
-    const step = rec.steps[index];
-    const stepDef = this.def.steps[index];
-    const timing = timingData(outcome, this.deps.options.instanceId);
-    step.finishedAt = outcome.finishedAt.toISOString();
-    this.dirty = true;
-    if (outcome.ok) {
-      this.unstoredOutputs.set(index, outcome);
-      step.status = 'COMPLETED';
-      step.output = outcome.output;
-      step.error = null;
-      step.nextAttemptAt = null;
-      rec.currentStep = index + 1;
-      this.record({ type: 'STEP_SUCCEEDED', step: step.name, attempt: step.attempts, data: timing });
-      this.deps.logger.debug?.(`Saga "${rec.name}" (id=${rec.id}) step "${step.name}" succeeded (attempt ${step.attempts})`);
-      return;
-    }
-    step.status = 'FAILED';
-    step.error = outcome.error;
-    step.outcomeUnknown ||= outcome.outcomeUnknown;
-    step.nextAttemptAt = null;
-    const used = step.attempts - step.budgetStart;
-    const max = stepDef.retry.maxAttempts;
-    this.record({
-      type: outcome.error.code === 'STEP_TIMEOUT' ? 'STEP_TIMED_OUT' : 'STEP_FAILED',
-      step: step.name,
-      attempt: step.attempts,
-      error: outcome.error,
-      data: timing,
-    });
-    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) step "${step.name}" failed (attempt ${used}/${max}): ${outcome.error.message}`);
-    if (outcome.abortReason && ABORTS_WITHOUT_RETRY.has(outcome.abortReason)) return;
-    if (outcome.retryable && used < max) {
-      const delayMs = retryDelayMs(stepDef.retry, used);
-      step.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
-      this.record({ type: 'STEP_RETRY_SCHEDULED', step: step.name, attempt: step.attempts + 1, data: { delayMs, at: step.nextAttemptAt } });
-      return;
-    }
-    rec.error = { ...outcome.error, message: `Step "${step.name}" failed: ${outcome.error.message}` };
-    if (stepDef.onFailure === 'pause') {
-      rec.status = 'PAUSED';
-      this.record({ type: 'SAGA_PAUSED', step: step.name, reason: 'The step failed and its failure policy is "pause".' });
-    } else {
-      this.startCompensation('STEP_FAILED', { type: 'COMPENSATION_STARTED', step: step.name, reason: `Step "${step.name}" failed for good.` });
-    }
-  }
-
-  private recordCompensationResult(index: number, outcome: AttemptOutcome): void {
-    const rec = this.rec;
-    const step = rec.steps[index];
-    const stepDef = this.def.steps[index];
-    const comp = step.compensation;
-    const timing = timingData(outcome, this.deps.options.instanceId);
-    comp.finishedAt = outcome.finishedAt.toISOString();
-    this.dirty = true;
-    if (outcome.ok) {
-      step.status = 'COMPENSATED';
-      comp.status = 'COMPENSATED';
-      comp.error = null;
-      this.record({ type: 'STEP_COMPENSATED', step: step.name, attempt: comp.attempts, data: timing });
-      return;
-    }
-    comp.error = outcome.error;
-    comp.status = 'FAILED';
-    const used = comp.attempts - comp.budgetStart;
-    const max = stepDef.compensationRetry.maxAttempts;
-    this.record({ type: 'STEP_COMPENSATION_FAILED', step: step.name, attempt: comp.attempts, error: outcome.error, data: timing });
-    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) compensation of step "${step.name}" failed (attempt ${used}/${max}): ${outcome.error.message}`);
-    if (outcome.retryable && used < max) {
-      const delayMs = retryDelayMs(stepDef.compensationRetry, used);
-      comp.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
-      this.record({ type: 'STEP_RETRY_SCHEDULED', step: step.name, attempt: comp.attempts + 1, data: { delayMs, at: comp.nextAttemptAt, phase: 'compensate' } });
-      return;
-    }
-    comp.nextAttemptAt = null;
-    step.status = 'COMPENSATION_FAILED';
-    rec.status = 'FAILED';
-    rec.error = { ...outcome.error, message: `Compensation of step "${step.name}" failed: ${outcome.error.message}` };
-    this.record({ type: 'SAGA_FAILED', step: step.name, error: rec.error });
-    this.deps.logger.error(`Saga "${rec.name}" (id=${rec.id}) FAILED: compensation of step "${step.name}" exhausted its retries; an operator must act`);
-  }
-
-  private startCompensation(cause: NonNullable<SagaRecord['compensationCause']>, event: NewSagaEvent): void {
-    const rec = this.rec;
-    rec.status = 'COMPENSATING';
-    rec.compensationCause = cause;
-    if (rec.error?.code === SAGA_ERROR_CODES.STEP_PAUSED) rec.error = null;
-    for (const step of rec.steps) if (step.status === 'FAILED') step.nextAttemptAt = null;
-    this.record({ ...event, data: { ...(event.data ?? {}), cause } });
-  }
-
-  // ---- operator requests and deadline ------------------------------------------------------
-
-  private applyRequest(request: SagaRequest): void {
-    this.request = null;
-    this.unprepare();
-    const rec = this.rec;
-    const who = { actor: request.actor, reason: request.reason };
-    const reject = (why: string) =>
-      this.record({ type: 'REQUEST_REJECTED', step: request.step, ...who, data: { action: request.action, status: rec.status, why } });
-    switch (request.action) {
-      case 'cancel':
-        if (!canCancel(rec.status)) reject(`cannot cancel a ${rec.status} saga`);
-        else this.startCompensation('CANCELLED', { type: 'COMPENSATION_STARTED', ...who });
-        break;
-      case 'compensate':
-        if (!canCompensate(rec.status)) reject(`cannot compensate a ${rec.status} saga`);
-        else if (rec.status === 'FAILED') {
-          // Compensation was already under way: carry on with it (keeping its cause), failed steps afresh.
-          this.retryFailedCompensations();
-          this.record({ type: 'COMPENSATION_STARTED', ...who, data: { cause: rec.compensationCause, resumed: true } });
-        } else this.startCompensation('OPERATOR', { type: 'COMPENSATION_STARTED', ...who });
-        break;
-      case 'pause':
-        if (!canPause(rec.status)) reject(`cannot pause a ${rec.status} saga`);
-        else {
-          rec.status = 'PAUSED';
-          this.record({ type: 'SAGA_PAUSED', ...who });
-        }
-        break;
-      case 'resume':
-      case 'retry':
-        if (request.action === 'resume' ? !canResume(rec.status) : !canRetry(rec.status)) {
-          reject(`cannot ${request.action} a ${rec.status} saga`);
-        } else if (rec.status === 'PAUSED') {
-          rec.status = 'RUNNING';
-          rec.error = null;
-          const step = rec.steps[rec.currentStep];
-          if (step && step.status === 'FAILED') {
-            step.budgetStart = step.attempts;
-            step.nextAttemptAt = null;
-          }
-          this.record({ type: request.action === 'resume' ? 'SAGA_RESUMED' : 'SAGA_RETRIED', step: step?.name ?? null, ...who });
-        } else {
-          this.retryFailedCompensations();
-          this.record({ type: 'SAGA_RETRIED', ...who });
-        }
-        break;
-      case 'resolve': {
-        const step = rec.steps.find((s) => s.name === request.step);
-        if (!step || !canResolveStep(rec.status, step.status)) {
-          reject(`step "${request.step}" is ${step?.status ?? 'unknown'} and the saga is ${rec.status}`);
-          break;
-        }
-        step.status = 'COMPENSATED';
-        step.compensation.status = 'RESOLVED';
-        step.compensation.finishedAt = new Date().toISOString();
-        step.compensation.nextAttemptAt = null;
-        rec.status = 'COMPENSATING';
-        rec.error = null;
-        this.record({ type: 'STEP_RESOLVED', step: step.name, ...who });
-        break;
-      }
-    }
-    this.clearRequestToken = request.token;
-    this.dirty = true;
-  }
-
-  /** A FAILED saga goes back to compensating; each failed compensation gets a fresh retry budget. */
-  private retryFailedCompensations(): void {
-    const rec = this.rec;
-    for (const step of rec.steps) {
-      if (step.status !== 'COMPENSATION_FAILED') continue;
-      step.status = 'COMPENSATING';
-      step.compensation.status = 'PENDING';
-      step.compensation.budgetStart = step.compensation.attempts;
-      step.compensation.nextAttemptAt = null;
-    }
-    rec.status = 'COMPENSATING';
-    rec.error = null;
-  }
-
-  private checkDeadline(): void {
-    const rec = this.rec;
-    if (this.deadlineHandled || !rec.deadlineAt || rec.deadlineAt.getTime() > Date.now()) return;
-    if (rec.status !== 'RUNNING' && rec.status !== 'PENDING') return;
-    this.unprepare();
-    this.deadlineHandled = true;
-    this.dirty = true;
-    const policy = this.def.deadlinePolicy;
-    const error: ErrorView = { name: 'SagaDeadlineError', code: 'DEADLINE_PASSED', message: `The saga's deadline (${this.def.timeoutMs} ms) passed.` };
-    this.record({ type: 'DEADLINE_PASSED', error, data: { policy } });
-    this.deps.logger.warn(`Saga "${rec.name}" (id=${rec.id}) passed its deadline; policy "${policy}"`);
-    if (policy === 'compensate') {
-      rec.error = error;
-      this.startCompensation('DEADLINE', { type: 'COMPENSATION_STARTED', reason: error.message });
-    } else if (policy === 'pause') {
-      rec.error = error;
-      rec.status = 'PAUSED';
-      this.record({ type: 'SAGA_PAUSED', reason: error.message });
-    }
+    if (kind === 'execute') this.machine.recordExecuteResult(index, outcome);
+    else this.machine.recordCompensationResult(index, outcome);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  private record(event: NewSagaEvent): void {
-    this.trace.event(event);
-    this.events.push(event);
-    this.dirty = true;
-  }
-
   private async flush(opts: { release: boolean; nextRunInMs: number | null }): Promise<void> {
-    if (!this.dirty && !opts.release && !this.clearRequestToken && !this.pendingTx) return;
+    if (!this.machine.dirty && !opts.release && !this.clearRequestToken && !this.pendingTx) return;
     const rec = this.rec;
-    const events = this.events.splice(0);
+    const events = this.machine.takeEvents();
     const cp: Checkpoint = {
       sagaId: rec.id,
       ownerId: this.deps.options.instanceId,
       fence: rec.fence,
-      status: rec.status,
-      currentStep: rec.currentStep,
-      steps: rec.steps,
-      error: rec.error,
-      compensationCause: rec.compensationCause,
-      deadlineHandled: this.deadlineHandled,
-      finished: rec.status === 'COMPLETED' || rec.status === 'COMPENSATED' || rec.status === 'CANCELLED',
+      ...this.machine.checkpointState(),
       release: opts.release,
       nextRunInMs: opts.nextRunInMs,
       leaseMs: this.deps.options.leaseMs,
@@ -663,8 +299,7 @@ export class SagaRunner {
       this.recordLeaseLost();
       return;
     }
-    this.dirty = false;
-    this.unstoredOutputs.clear();
+    this.machine.stored();
     const applied = this.clearRequestToken;
     this.clearRequestToken = null;
     if (applied) {
@@ -677,7 +312,7 @@ export class SagaRunner {
         type: e.type,
         sagaId: rec.id,
         sagaName: rec.name,
-        status: rec.status,
+        status: this.machine.status,
         step: e.step ?? undefined,
         attempt: e.attempt ?? undefined,
         durationMs: typeof e.data?.durationMs === 'number' ? e.data.durationMs : undefined,
@@ -738,6 +373,8 @@ export class SagaRunner {
         try {
           const stored = await this.deps.store.get(this.rec.id);
           if (!this.adoptStored(stored)) return null;
+          this.machine.adopt(stored);
+          this.resetRequests(stored);
           break;
         } catch (readError) {
           if (this.lost) return null;
@@ -760,8 +397,8 @@ export class SagaRunner {
         const failed: AttemptOutcome = refused
           ? { ...(unstorableOutput(`The step's output cannot be stored: ${(error as Error).message}`, timing) as Extract<AttemptOutcome, { ok: false }>), outcomeUnknown: false }
           : { ok: false, error: toErrorView(error), outcomeUnknown: false, retryable: true, abortReason: null, ...timing };
-        if (pending.kind === 'execute') this.recordExecuteResult(pending.index, failed);
-        else this.recordCompensationResult(pending.index, failed);
+        if (pending.kind === 'execute') this.machine.recordExecuteResult(pending.index, failed);
+        else this.machine.recordCompensationResult(pending.index, failed);
       }
       return 'reloaded';
     }
@@ -771,32 +408,21 @@ export class SagaRunner {
    * Takes the state as last stored, dropping what was not written; false (and the saga is lost) when
    * another instance holds it now. Requests applied in the lost write are still on the row.
    */
-  private adoptStored(stored: SagaRecord | null): boolean {
-    const rec = this.rec;
-    if (!stored || stored.fence !== rec.fence || stored.ownerId !== this.deps.options.instanceId) {
+  private adoptStored(stored: SagaRecord | null): stored is SagaRecord {
+    if (!stored || stored.fence !== this.rec.fence || stored.ownerId !== this.deps.options.instanceId) {
       this.lost = true;
       this.recordLeaseLost();
       return false;
     }
-    this.unstoredOutputs = new Map();
-    Object.assign(rec, {
-      status: stored.status,
-      currentStep: stored.currentStep,
-      steps: stored.steps,
-      error: stored.error,
-      compensationCause: stored.compensationCause,
-      deadlineHandledAt: stored.deadlineHandledAt,
-      request: stored.request,
-    });
-    this.deadlineHandled = stored.deadlineHandledAt !== null;
-    this.events.length = 0;
-    this.prepared = null;
+    return true;
+  }
+
+  /** The machine took the stored state: requests are read again from it. */
+  private resetRequests(stored: SagaRecord): void {
     this.clearRequestToken = null;
     this.request = null;
     this.lastRequestToken = null;
     if (stored.request) this.onRequest(stored.request);
-    this.dirty = true;
-    return true;
   }
 
   private takeReloaded(): boolean {
@@ -816,33 +442,11 @@ export class SagaRunner {
   private async reloadAfterRefusal(error: Error): Promise<void> {
     const rec = this.rec;
     const stored = await this.deps.store.get(rec.id);
-    if (!stored || stored.fence !== rec.fence || stored.ownerId !== this.deps.options.instanceId) {
-      this.lost = true;
-      this.recordLeaseLost();
-      return;
-    }
-    const outputs = this.unstoredOutputs;
-    this.unstoredOutputs = new Map();
-    // Stored as RUNNING: the attempt whose output could not be written is the one that ran.
-    const culprits = [...outputs].filter(([index]) => stored.steps[index]?.status === 'RUNNING');
-    Object.assign(rec, {
-      status: stored.status,
-      currentStep: stored.currentStep,
-      steps: stored.steps,
-      error: stored.error,
-      compensationCause: stored.compensationCause,
-      deadlineHandledAt: stored.deadlineHandledAt,
-      request: stored.request,
-    });
-    this.deadlineHandled = stored.deadlineHandledAt !== null;
-    this.events.length = 0;
-    this.prepared = null;
-    this.clearRequestToken = null;
-    this.request = null;
-    this.lastRequestToken = null;
-    if (stored.request) this.onRequest(stored.request);
-    this.dirty = true;
-    if (!culprits.length) {
+    if (!this.adoptStored(stored)) return;
+    // Stored as RUNNING: the attempts whose output could not be written are the ones that ran.
+    const culprits = this.machine.adopt(stored);
+    this.resetRequests(stored);
+    if (!culprits.size) {
       this.deps.logger.error(
         `Saga "${rec.name}" (id=${rec.id}): the store refused its state (${error.message}); giving it back, any instance retries in ${REFUSED_RETRY_MS} ms`,
       );
@@ -851,7 +455,7 @@ export class SagaRunner {
       return;
     }
     for (const [index, outcome] of culprits) {
-      this.recordExecuteResult(
+      this.machine.recordExecuteResult(
         index,
         unstorableOutput(`The step's output cannot be stored: ${error.message}`, {
           durationMs: outcome.durationMs,
@@ -874,44 +478,4 @@ export class SagaRunner {
       this.wake = done;
     });
   }
-
-  private outputsBefore(index: number): Record<string, unknown> {
-    const outputs: Record<string, unknown> = {};
-    for (let i = 0; i < index; i++) {
-      const step = this.rec.steps[i];
-      if (step.output !== undefined && step.status !== 'PENDING') outputs[step.name] = step.output;
-    }
-    return Object.freeze(outputs);
-  }
-}
-
-function needsCompensation(step: StepState): boolean {
-  const done = step.compensation.status === 'COMPENSATED' || step.compensation.status === 'SKIPPED' || step.compensation.status === 'RESOLVED';
-  if (done) return false;
-  if (step.status === 'COMPLETED' || step.status === 'COMPENSATING' || step.status === 'COMPENSATION_FAILED') return true;
-  return (step.status === 'FAILED' || step.status === 'RUNNING') && step.outcomeUnknown;
-}
-
-function timingData(outcome: AttemptOutcome, instanceId: string): Record<string, unknown> {
-  return {
-    startedAt: outcome.startedAt.toISOString(),
-    finishedAt: outcome.finishedAt.toISOString(),
-    durationMs: outcome.durationMs,
-    instanceId,
-  };
-}
-
-export function newStepStates(stepNames: readonly string[]): StepState[] {
-  return stepNames.map((name) => ({
-    name,
-    status: 'PENDING',
-    attempts: 0,
-    budgetStart: 0,
-    error: null,
-    startedAt: null,
-    finishedAt: null,
-    nextAttemptAt: null,
-    outcomeUnknown: false,
-    compensation: { status: null, attempts: 0, budgetStart: 0, error: null, startedAt: null, finishedAt: null, nextAttemptAt: null },
-  }));
 }

@@ -7,21 +7,9 @@ import type { ErrorView } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES, replaceUnstorableText } from '@nest-saga/contracts';
 import { NonRetryableStepError } from '../errors/saga.errors.js';
 import { toStorableJson } from './storable-json.js';
+import type { AttemptOutcome } from '../machine/attempt-outcome.js';
 
-export type AttemptOutcome =
-  | { ok: true; output: unknown; durationMs: number; startedAt: Date; finishedAt: Date }
-  | {
-      ok: false;
-      error: ErrorView;
-      /** The attempt may have had an effect that we cannot see (timeout, abort). */
-      outcomeUnknown: boolean;
-      retryable: boolean;
-      /** Why the runner aborted it, when it did. */
-      abortReason: string | null;
-      durationMs: number;
-      startedAt: Date;
-      finishedAt: Date;
-    };
+export type { AttemptOutcome } from '../machine/attempt-outcome.js';
 
 export class AttemptAbort extends Error {
   constructor(

@@ -6,7 +6,6 @@
  * (SagaValidationError naming the field) before any write, so it never fails a shared statement.
  */
 import { randomUUID } from 'node:crypto';
-import { v7 as timeOrderedUuid } from 'uuid';
 import type {
   SagaAction,
   SagaDefinitionCensus,
@@ -26,7 +25,6 @@ import type { Observable } from 'rxjs';
 import { SagaStepBreaker, type PauseStepOptions, type ResumeStepOptions } from '../breaker/saga-step-breaker.js';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
-import { newStepStates } from '../engine/saga.runner.js';
 import { bindPlan, composePlan, samePlanSteps, type PlanDefaults, type SagaPlan } from '../engine/saga-plan.js';
 import { sameJson } from '../engine/canonical-json.js';
 import { toStorableJson } from '../engine/storable-json.js';
@@ -42,9 +40,7 @@ import {
 import type { SagaActionOptions, SagaHandle, SagaLifecycleEvent, SagaListQuery, StartSagaOptions } from '../interfaces/saga-service.interface.js';
 import type { SagaComposition, SagaCompositionOptions } from '../interfaces/saga-plan.interface.js';
 import type { SagaRequest, SagaRequestAction } from '../persistence/saga.records.js';
-import { SagaStore, type NewSaga } from '../persistence/saga.store.js';
-import type { NewSagaEvent } from '../persistence/saga.records.js';
-import { SagaStartTrace } from '../tracing/saga-tracing.js';
+import { SagaStore } from '../persistence/saga.store.js';
 import { SAGA_STORE } from '../saga.constants.js';
 import type { SagaDefinition } from '../saga-definition.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
@@ -107,34 +103,9 @@ export class SagaService {
       throw new SagaValidationError(`The input of saga "${plan.name}" cannot be stored: ${stored.message}`, 'input', { sagaName: plan.name });
     }
     const storedInput = stored.value;
-    const runHere = this.orchestrator.hasCapacity();
-    const steps = newStepStates(plan.steps.map((st) => st.step));
-    if (runHere) {
-      steps[0].status = 'RUNNING';
-      steps[0].attempts = 1;
-      steps[0].startedAt = new Date().toISOString();
-    }
-    let inserted: Awaited<ReturnType<SagaStore['insert']>>;
+    let inserted: Awaited<ReturnType<SagaOrchestrator['create']>>;
     try {
-      inserted = await this.insertTraced(
-        {
-          // Time-ordered (UUIDv7): new rows land at the right edge of the id indexes (the primary key
-          // and the history's saga index) instead of a random page of a large table, which keeps
-          // starts and history writes as cheap on a million rows as on an empty table.
-          id: timeOrderedUuid(),
-          name: plan.name,
-          version: plan.version,
-          status: runHere ? 'RUNNING' : 'PENDING',
-          input: storedInput,
-          idempotencyKey: key,
-          steps,
-          deadlineMs: plan.timeoutMs,
-          ownerId: runHere ? this.options.instanceId : null,
-          leaseMs: this.options.leaseMs,
-          plan,
-        },
-        [{ type: 'SAGA_STARTED', data: { version: plan.version, instanceId: this.options.instanceId, ...(plan.origin === 'composed' ? { composed: true } : {}) } }],
-      );
+      inserted = await this.orchestrator.create(plan, storedInput, key);
     } catch (error) {
       // Checked above, so the store refusing this one start means something in the input it knows and we do not.
       if ((error as { code?: unknown }).code === SAGA_ERROR_CODES.DATA_UNSTORABLE) {
@@ -149,30 +120,8 @@ export class SagaService {
     if (!created && key !== null && plan.origin === 'composed' && !samePlanSteps(rec.plan, plan)) {
       throw new SagaIdempotencyConflictError(key, rec, plan.name, 'steps');
     }
-    if (created) {
-      this.orchestrator.events$.next({ type: 'SAGA_STARTED', sagaId: rec.id, sagaName: rec.name, status: rec.status, at: new Date() });
-      if (runHere) this.orchestrator.adopt(rec, { freshlyStarted: true });
-      else this.orchestrator.nudge();
-    }
     return { sagaId: rec.id, created, result: (opts) => this.waitForSettled(rec.id, opts?.timeoutMs) };
   }
-
-  /**
-   * Inserts under a span of its own (child of the caller's active span, if any) whose context is
-   * stored with the saga: every span of the saga, on any instance, descends from it.
-   */
-  private async insertTraced(saga: NewSaga, events: NewSagaEvent[]): ReturnType<SagaStore['insert']> {
-    const span = new SagaStartTrace(saga.name);
-    try {
-      const inserted = await this.store.insert({ ...saga, traceContext: span.stored }, events);
-      span.end({ sagaId: inserted.saga.id, created: inserted.created });
-      return inserted;
-    } catch (error) {
-      span.end({ error });
-      throw error;
-    }
-  }
-
 
   /**
    * A builder of a saga composed from registered steps:

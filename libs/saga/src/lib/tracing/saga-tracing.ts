@@ -5,7 +5,7 @@
  * explicitly, so the tree is right even when the host has no context manager.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import type { AttemptOutcome } from '../engine/step-executor.js';
+import type { AttemptOutcome } from '../machine/attempt-outcome.js';
 import type { NewSagaEvent, SagaRecord } from '../persistence/saga.records.js';
 import { parseTraceparent, toSagaTraceContext, type SagaTraceContext } from './trace-context.js';
 

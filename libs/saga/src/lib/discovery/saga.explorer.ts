@@ -14,7 +14,7 @@ import {
   TransactionalStepsUnsupportedError,
 } from '../errors/saga.errors.js';
 import { resolveRetryPolicy, validateTimeout } from '../retry/retry-policy.js';
-import { planError } from '../engine/saga-plan.js';
+import { planError } from '../plan/saga-plan.js';
 import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';

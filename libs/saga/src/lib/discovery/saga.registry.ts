@@ -3,43 +3,17 @@
  * New sagas copy their plan from a definition here; running sagas need only the steps (by name)
  * that their stored plan lists.
  */
-import type { DeadlinePolicy, PlanStepRequest, SagaDefinitionView, StepDefinitionView, StepFailurePolicy } from '@nest-saga/contracts';
+import type { PlanStepRequest, SagaDefinitionView, StepDefinitionView } from '@nest-saga/contracts';
 import { Inject, Injectable, Optional, type Type } from '@nestjs/common';
 import { SagaDefinitionNotFoundError, DuplicateSagaNameError } from '../errors/saga.errors.js';
-import type { ResolvedRetryPolicy } from '../interfaces/retry-policy.interface.js';
 import type { SagaCompositionOptions } from '../interfaces/saga-plan.interface.js';
-import type { SagaStepHandler } from '../interfaces/step.interface.js';
 import { toRetryPolicyView } from '../retry/retry-policy.js';
-import { composePlan, definitionPlan, type PlanLookup, type SagaPlan } from '../engine/saga-plan.js';
+import { composePlan, definitionPlan, type PlanLookup, type SagaPlan } from '../plan/saga-plan.js';
+import type { RegisteredSaga, RegisteredStep } from '../plan/registered.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 
-export interface RegisteredStep {
-  name: string;
-  className: string;
-  handler: SagaStepHandler<unknown, unknown>;
-  hasCompensation: boolean;
-  timeoutMs: number;
-  retry: ResolvedRetryPolicy;
-  compensationTimeoutMs: number;
-  compensationRetry: ResolvedRetryPolicy;
-  onFailure: StepFailurePolicy;
-  /** Steps whose outputs this one reads; they must come earlier in every plan. */
-  requires: string[];
-  /** Runs in a transaction with its checkpoint (`ctx.manager`). */
-  transactional?: boolean;
-}
-
-export interface RegisteredSaga {
-  name: string;
-  version: number;
-  className: string;
-  timeoutMs: number | null;
-  deadlinePolicy: DeadlinePolicy;
-  steps: RegisteredStep[];
-  /** What each saga started from this definition stores and runs to its end. */
-  plan: SagaPlan;
-}
+export type { RegisteredSaga, RegisteredStep } from '../plan/registered.js';
 
 @Injectable()
 export class SagaRegistry implements PlanLookup {

@@ -22,7 +22,7 @@ import { SagaStateMachine } from '../machine/saga-state-machine.js';
 import type { NewSagaEvent } from '../persistence/saga.records.js';
 import type { NewSaga } from '../persistence/saga.store.js';
 import { SagaStartTrace } from '../tracing/saga-tracing.js';
-import { bindPlan, type SagaPlan } from './saga-plan.js';
+import { bindPlan, type SagaPlan } from '../plan/saga-plan.js';
 import { SagaRunner } from './saga.runner.js';
 
 /** How long a saga this instance cannot run (its plan names a step it lacks) waits before any instance claims it again. */

@@ -18,7 +18,7 @@ import type { Checkpoint, CheckpointResult, SagaStore, StepTransaction } from '.
 import { SagaRunTrace } from '../tracing/saga-tracing.js';
 import { SagaStateMachine } from '../machine/saga-state-machine.js';
 import { createStepContext } from './step-context.js';
-import type { ExecutablePlan } from './saga-plan.js';
+import type { ExecutablePlan } from '../plan/saga-plan.js';
 import type { StepHold } from '../breaker/saga-step-breaker.js';
 import { AttemptAbort, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 

@@ -6,7 +6,7 @@
 import type { ErrorView } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES, replaceUnstorableText } from '@nest-saga/contracts';
 import { NonRetryableStepError } from '../errors/saga.errors.js';
-import { toStorableJson } from './storable-json.js';
+import { toStorableJson } from '../json/storable-json.js';
 import type { AttemptOutcome } from '../machine/attempt-outcome.js';
 
 export type { AttemptOutcome } from '../machine/attempt-outcome.js';

@@ -5,7 +5,6 @@
  * no answer, 5xx, 408 and 429 are retried; any other 4xx fails the step for good.
  */
 import { context as otelContext, propagation, trace, type Context } from '@opentelemetry/api';
-import type { StepContext } from '../interfaces/step.interface.js';
 import { stepTraceOf } from '../tracing/saga-tracing.js';
 import { formatTraceparent } from '../tracing/trace-context.js';
 import { HttpStepError, NonRetryableHttpStepError, type HttpFailureDetails } from './saga-http.errors.js';
@@ -66,6 +65,17 @@ interface StepBinding {
 
 const RETRYABLE_STATUS = new Set([408, 429]);
 
+/** The attempt a client made by `forStep` works for (the fields of the step's context it reads). */
+export interface SagaHttpStepScope {
+  readonly sagaId: string;
+  readonly sagaName: string;
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly idempotencyKey: string;
+  readonly signal: AbortSignal;
+  readonly phase: 'execute' | 'compensate';
+}
+
 export class SagaHttpClient {
   private readonly options: SagaHttpClientOptions;
   private readonly step: StepBinding | null;
@@ -79,7 +89,7 @@ export class SagaHttpClient {
    * This client bound to a step attempt: what `ctx.http` is, with this client's base URL, headers
    * and limits. Use it from an injected client: `this.payments.forStep(ctx).post('/charges', body)`.
    */
-  forStep(ctx: Pick<StepContext, 'sagaId' | 'sagaName' | 'stepName' | 'attempt' | 'idempotencyKey' | 'signal' | 'phase'>): SagaHttpClient {
+  forStep(ctx: SagaHttpStepScope): SagaHttpClient {
     return new SagaHttpClient(this.options, {
       idempotencyKey: ctx.phase === 'compensate' ? `${ctx.idempotencyKey}:compensate` : ctx.idempotencyKey,
       signal: ctx.signal,

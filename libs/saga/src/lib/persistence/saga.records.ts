@@ -3,8 +3,7 @@
  * nothing outside persistence/ knows how they are laid out.
  */
 import type { ErrorView, SagaEventType, SagaStatus, StepStatus, StuckReason } from '@nest-saga/contracts';
-import type { SagaTraceContext } from '../tracing/trace-context.js';
-import type { SagaPlan } from '../engine/saga-plan.js';
+import type { SagaPlan } from '../plan/saga-plan.js';
 
 export type CompensationStatus = 'PENDING' | 'RUNNING' | 'COMPENSATED' | 'FAILED' | 'SKIPPED' | 'RESOLVED';
 
@@ -90,4 +89,12 @@ export interface SagaEventRecord extends Required<NewSagaEvent> {
   id: string;
   sagaId: string;
   at: Date;
+}
+
+/** What a saga row keeps of the trace it belongs to (the `trace_context` column). */
+export interface SagaTraceContext {
+  /** W3C `traceparent` of the span that started the saga. */
+  traceparent: string;
+  /** W3C `tracestate`, when the trace carried one. */
+  tracestate?: string;
 }

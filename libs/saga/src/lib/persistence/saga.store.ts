@@ -5,8 +5,8 @@
  */
 import type { SagaStats, SagaStatus, StuckReason } from '@nest-saga/contracts';
 import type { EntityManager } from 'typeorm';
-import type { SagaTraceContext } from '../tracing/trace-context.js';
-import type { SagaPlan } from '../engine/saga-plan.js';
+import type { SagaTraceContext } from './saga.records.js';
+import type { SagaPlan } from '../plan/saga-plan.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest, StepState, CompensationCause } from './saga.records.js';
 
 export interface NewSaga {

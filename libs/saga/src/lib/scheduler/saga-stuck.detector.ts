@@ -8,7 +8,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
-import { bindPlan } from '../engine/saga-plan.js';
+import { bindPlan } from '../plan/saga-plan.js';
 import { SagaConfigurationError } from '../errors/saga.errors.js';
 import type { SagaRecord } from '../persistence/saga.records.js';
 import { SagaStore, type StuckMark } from '../persistence/saga.store.js';

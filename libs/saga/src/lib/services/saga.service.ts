@@ -25,9 +25,9 @@ import type { Observable } from 'rxjs';
 import { SagaStepBreaker, type PauseStepOptions, type ResumeStepOptions } from '../breaker/saga-step-breaker.js';
 import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaOrchestrator } from '../engine/saga.orchestrator.js';
-import { bindPlan, composePlan, samePlanSteps, type PlanDefaults, type SagaPlan } from '../engine/saga-plan.js';
-import { sameJson } from '../engine/canonical-json.js';
-import { toStorableJson } from '../engine/storable-json.js';
+import { bindPlan, composePlan, samePlanSteps, type PlanDefaults, type SagaPlan } from '../plan/saga-plan.js';
+import { sameJson } from '../json/canonical-json.js';
+import { toStorableJson } from '../json/storable-json.js';
 import {
   InvalidSagaTransitionError,
   SagaIdempotencyConflictError,

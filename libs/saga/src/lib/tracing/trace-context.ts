@@ -5,13 +5,8 @@
  */
 import { createTraceState, type SpanContext } from '@opentelemetry/api';
 
-/** What a saga row keeps of the trace it belongs to (the `trace_context` column). */
-export interface SagaTraceContext {
-  /** W3C `traceparent` of the span that started the saga. */
-  traceparent: string;
-  /** W3C `tracestate`, when the trace carried one. */
-  tracestate?: string;
-}
+export type { SagaTraceContext } from '../persistence/saga.records.js';
+import type { SagaTraceContext } from '../persistence/saga.records.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const INVALID_TRACE_ID = '0'.repeat(32);

@@ -6,7 +6,7 @@
  */
 import type { DeadlinePolicy, PlanStepRequest, SagaPlanStepView, SagaPlanView, StepFailurePolicy } from '@nest-saga/contracts';
 import { DEADLINE_POLICIES, MAX_JSON_DEPTH, findPlanProblems, findUnstorableText } from '@nest-saga/contracts';
-import type { RegisteredStep } from '../discovery/saga.registry.js';
+import type { RegisteredStep } from './registered.js';
 import {
   DuplicatePlanStepError,
   EmptyPlanError,
@@ -19,10 +19,17 @@ import {
 import type { ResolvedRetryPolicy } from '../interfaces/retry-policy.interface.js';
 import type { SagaComposition } from '../interfaces/saga-plan.interface.js';
 import type { SagaStepHandler } from '../interfaces/step.interface.js';
-import type { SagaRecord } from '../persistence/saga.records.js';
-import { sameJson } from './canonical-json.js';
+import { sameJson } from '../json/canonical-json.js';
 import { toRetryPolicyView } from '../retry/retry-policy.js';
-import { toStorableJson } from './storable-json.js';
+import { toStorableJson } from '../json/storable-json.js';
+
+/** What a stored saga gives to find its plan: the plan stored with it, or (stored before plans) its steps. */
+export interface StoredSagaPlanSource {
+  name: string;
+  version: number;
+  plan: SagaPlan | null;
+  steps: readonly { name: string }[];
+}
 
 /** A plan as stored in a saga's row. */
 export type SagaPlan = SagaPlanView & { origin: 'definition' | 'composed' };
@@ -182,7 +189,7 @@ export type BoundPlan =
  * registered definition's deadline settings (or the module's when that definition is gone).
  * Not ok: the steps this instance lacks.
  */
-export function bindPlan(rec: Pick<SagaRecord, 'name' | 'version' | 'plan' | 'steps'>, lookup: PlanLookup, defaults: PlanDefaults): BoundPlan {
+export function bindPlan(rec: StoredSagaPlanSource, lookup: PlanLookup, defaults: PlanDefaults): BoundPlan {
   let view: SagaPlanView;
   if (rec.plan) {
     view = rec.plan;

@@ -21,6 +21,7 @@ import {
   canRetry,
   canTransition,
   canTransitionStep,
+  isSettled,
   isTerminal,
 } from '@nest-saga/contracts';
 import { InvalidSagaTransitionError } from '../errors/saga.errors.js';
@@ -183,8 +184,7 @@ export class SagaStateMachine {
 
   /** Finished or waiting for an operator: nothing runs until someone acts. */
   get settled(): boolean {
-    const s = this.rec.status;
-    return isTerminal(s) || s === 'FAILED' || s === 'PAUSED';
+    return isSettled(this.rec.status);
   }
 
   /** When an attempt about to run must be cut short by the deadline (`compensate` policy only), else null. */

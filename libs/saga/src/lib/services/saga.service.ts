@@ -19,7 +19,7 @@ import type {
   StepDefinitionView,
   StepPauseView,
 } from '@nest-saga/contracts';
-import { MAX_JSON_DEPTH, SAGA_ERROR_CODES, SAGA_STATUSES, canPerform, canResolveStep, findUnstorableText, isSagaStatus } from '@nest-saga/contracts';
+import { MAX_JSON_DEPTH, SAGA_ERROR_CODES, SAGA_STATUSES, canPerform, canResolveStep, findUnstorableText, isSagaStatus, isSettled } from '@nest-saga/contracts';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { SagaStepBreaker, type PauseStepOptions, type ResumeStepOptions } from '../breaker/saga-step-breaker.js';
@@ -48,7 +48,6 @@ import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { toDetail, toSummary } from './saga-views.js';
 import { SagaPlanBuilder } from './saga-plan.builder.js';
 
-const SETTLED = new Set<SagaStatus>(['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED', 'PAUSED']);
 const REQUEST_EVENTS = { cancel: 'CANCEL_REQUESTED', compensate: 'COMPENSATE_REQUESTED', pause: 'PAUSE_REQUESTED' } as const;
 /** Longest actor the history stores (its column is varchar(200)). */
 const MAX_ACTOR_LENGTH = 200;
@@ -339,7 +338,7 @@ export class SagaService {
       const rec = await this.store.get(sagaId);
       if (!rec) throw new SagaNotFoundError(sagaId);
       const local = this.orchestrator.isRunningLocally(sagaId);
-      if (SETTLED.has(rec.status) && !local) return this.get(sagaId);
+      if (isSettled(rec.status) && !local) return this.get(sagaId);
       if (Date.now() > until) throw new Error(`Saga ${sagaId} did not settle within ${timeoutMs} ms (it is ${rec.status}).`);
       await this.orchestrator.waitForLocalChange(sagaId, local ? 5_000 : 200);
     }

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { TypeOrmSagaStore, sagaMigrations } from '@nest-saga/saga';
+import { PostgresSagaStore, sagaMigrations } from '@nest-saga/saga';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { TypeOrmSagaRetentionStore } from '../../../libs/saga/src/lib/persistence/typeorm-saga-retention.store.js';
+import { PostgresSagaRetentionStore } from '../../../libs/saga/src/lib/persistence/postgres-saga-retention.store.js';
 import type { SqlPool } from '../../../libs/saga/src/lib/persistence/sql-pool.js';
 import { describeSagaStoreConformance } from '../../../libs/saga/test/conformance/saga-store.conformance.js';
 
@@ -23,9 +23,9 @@ describeSagaStoreConformance('embedded PGlite', async () => {
     empty: async () => {
       await pool.query('TRUNCATE saga_events, saga_instances CASCADE');
       // One PGlite session serves every connection: prepared statement names would collide.
-      return new TypeOrmSagaStore(pool, undefined, { preparedStatements: false });
+      return new PostgresSagaStore(pool, undefined, { preparedStatements: false });
     },
-    retention: () => new TypeOrmSagaRetentionStore(() => pool as unknown as SqlPool),
+    retention: () => new PostgresSagaRetentionStore(() => pool as unknown as SqlPool),
     close: async () => {
       await pool.end();
       await embedded.stop();

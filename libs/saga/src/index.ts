@@ -1,4 +1,6 @@
 // Public API of @nest-saga/saga. Everything not exported here is internal.
+import { PostgresSagaStore } from './lib/persistence/postgres-saga.store.js';
+
 export { SagaModule } from './lib/saga.module.js';
 export { SAGA_MODULE_OPTIONS } from './lib/saga.module-definition.js';
 export { SagaService } from './lib/services/saga.service.js';
@@ -47,7 +49,12 @@ export { SagaExceptionFilter, SAGA_ERROR_HTTP_STATUS } from './lib/http/saga-exc
 export { SagaStore } from './lib/persistence/saga.store.js';
 export type { StepTransaction } from './lib/persistence/saga.store.js';
 export { SAGA_STORE } from './lib/saga.constants.js';
-export { TypeOrmSagaStore } from './lib/persistence/typeorm-saga.store.js';
+export { PostgresSagaStore } from './lib/persistence/postgres-saga.store.js';
+export type { PostgresSagaStoreOptions } from './lib/persistence/postgres-saga.store.js';
+/** @deprecated use PostgresSagaStore */
+export const TypeOrmSagaStore = PostgresSagaStore;
+/** @deprecated use PostgresSagaStore */
+export type TypeOrmSagaStore = PostgresSagaStore;
 export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence.js';
 export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
 export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';

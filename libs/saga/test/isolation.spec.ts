@@ -7,8 +7,8 @@ import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { SagaService, SagaValidationError, TypeOrmSagaStore, sagaMigrations } from '../src/index.js';
-import type { NamedSqlQuery } from '../src/lib/persistence/typeorm-saga.store.js';
+import { SagaService, SagaValidationError, PostgresSagaStore, sagaMigrations } from '../src/index.js';
+import type { NamedSqlQuery } from '../src/lib/persistence/postgres-saga.store.js';
 import type { Checkpoint, NewSaga } from '../src/lib/persistence/saga.store.js';
 import { FlowModule, FlowSaga, Journal, TRIGGER_REFUSES, type BadOutput, type FlowInput } from './support/flow.fixtures.js';
 import { bootSagaApp, until } from './support/saga-app.js';
@@ -42,7 +42,7 @@ function batchingStore(pool: pg.Pool) {
   const statements: string[] = [];
   let held: Promise<void> | null = null;
   let open = () => undefined as void;
-  const store = new TypeOrmSagaStore(
+  const store = new PostgresSagaStore(
     {
       query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
         statements.push(typeof text === 'string' ? text : text.text);

@@ -5,12 +5,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { TypeOrmSagaStore, sagaMigrations } from '../src/index.js';
+import { PostgresSagaStore, sagaMigrations } from '../src/index.js';
 
 let db: TestDatabase;
 let pool: pg.Pool;
 const recorded: { text: string; values?: unknown[] }[] = [];
-let store: TypeOrmSagaStore;
+let store: PostgresSagaStore;
 
 beforeAll(async () => {
   db = await createTestDatabase('saga_plans');
@@ -29,7 +29,7 @@ beforeAll(async () => {
            CASE WHEN i % 500 = 0 THEN now() - interval '1 minute' ELSE NULL END
     FROM generate_series(1, 60000) AS i`);
   await pool.query('ANALYZE saga_instances');
-  store = new TypeOrmSagaStore({
+  store = new PostgresSagaStore({
     query: (text: string, values?: unknown[]) => {
       recorded.push({ text, values });
       return pool.query(text, values);

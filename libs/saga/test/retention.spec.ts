@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { SagaConfigurationError, SagaModule, SagaNotFoundError, SagaRetentionJob, SagaService, type SagaRetentionDeletion } from '../src/index.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
-import { TypeOrmSagaRetentionStore } from '../src/lib/persistence/typeorm-saga-retention.store.js';
+import { PostgresSagaRetentionStore } from '../src/lib/persistence/postgres-saga-retention.store.js';
 import type { SqlConnection, SqlPool } from '../src/lib/persistence/sql-pool.js';
 import { bootSagaApp, until } from './support/saga-app.js';
 import { FlowModule, FlowSaga, type FlowInput } from './support/flow.fixtures.js';
@@ -157,7 +157,7 @@ describe('retention', () => {
         return wrapped;
       },
     };
-    const store = new TypeOrmSagaRetentionStore(() => recording);
+    const store = new PostgresSagaRetentionStore(() => recording);
     try {
       const batch = await store.deleteFinishedSagas(2 * HOUR, 25);
       expect(batch.sagas.map((s) => s.id).sort()).toEqual(seeded.slice(0, 3).sort());

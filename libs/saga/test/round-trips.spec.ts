@@ -3,8 +3,8 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { SagaService, TypeOrmSagaStore } from '../src/index.js';
-import type { NamedSqlQuery } from '../src/lib/persistence/typeorm-saga.store.js';
+import { SagaService, PostgresSagaStore } from '../src/index.js';
+import type { NamedSqlQuery } from '../src/lib/persistence/postgres-saga.store.js';
 import { FlowModule, FlowSaga } from './support/flow.fixtures.js';
 import { bootSagaApp } from './support/saga-app.js';
 
@@ -85,7 +85,7 @@ describe('round trips', () => {
     const gate = new Promise<void>((r) => (release = r));
     const pool = (app.get<DataSource>(getDataSourceToken() as string).driver as unknown as { master: any }).master;
     // Hold the first batch in flight so the next checkpoints queue up behind it.
-    const store = new TypeOrmSagaStore(
+    const store = new PostgresSagaStore(
       {
         query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
           statements.push(typeof text === 'string' ? text : text.text);
@@ -137,7 +137,7 @@ describe('round trips', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const pool = (app.get<DataSource>(getDataSourceToken() as string).driver as unknown as { master: any }).master;
-    const store = new TypeOrmSagaStore(
+    const store = new PostgresSagaStore(
       {
         query: async (text: string | NamedSqlQuery, values?: unknown[]) => {
           statements.push(typeof text === 'string' ? text : text.text);

@@ -5,8 +5,8 @@
 import pg from 'pg';
 import { createTestDatabase } from '../../../testing/test-database.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
-import { TypeOrmSagaStore, sagaMigrations } from '../src/index.js';
-import { TypeOrmSagaRetentionStore } from '../src/lib/persistence/typeorm-saga-retention.store.js';
+import { PostgresSagaStore, sagaMigrations } from '../src/index.js';
+import { PostgresSagaRetentionStore } from '../src/lib/persistence/postgres-saga-retention.store.js';
 import type { SqlPool } from '../src/lib/persistence/sql-pool.js';
 import { describeSagaStoreConformance } from './conformance/saga-store.conformance.js';
 import { openRedisTarget } from './support/redis.js';
@@ -22,9 +22,9 @@ describeSagaStoreConformance('PostgreSQL', async () => {
   return {
     empty: async () => {
       await pool.query('TRUNCATE saga_events, saga_instances CASCADE');
-      return new TypeOrmSagaStore(pool);
+      return new PostgresSagaStore(pool);
     },
-    retention: () => new TypeOrmSagaRetentionStore(() => pool as unknown as SqlPool),
+    retention: () => new PostgresSagaRetentionStore(() => pool as unknown as SqlPool),
     close: async () => {
       await pool.end();
       await db.drop();

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
-import { TypeOrmSagaStore, sagaMigrations, type SagaStore } from '../src/index.js';
+import { PostgresSagaStore, sagaMigrations, type SagaStore } from '../src/index.js';
 import type { Checkpoint } from '../src/lib/persistence/saga.store.js';
 
 let db: TestDatabase;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const stores: [string, () => SagaStore][] = [
-  ['PostgreSQL store', () => new TypeOrmSagaStore(pool)],
+  ['PostgreSQL store', () => new PostgresSagaStore(pool)],
   ['in-memory store', () => new InMemorySagaStore()],
 ];
 

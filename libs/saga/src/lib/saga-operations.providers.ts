@@ -13,10 +13,10 @@ import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
 import { SagaBulkStore } from './persistence/saga-bulk.store.js';
 import { SagaRetentionStore } from './persistence/saga-retention.store.js';
 import { lazySqlPool } from './persistence/sql-pool.js';
-import { TypeOrmSagaBulkStore } from './persistence/typeorm-saga-bulk.store.js';
-import { TypeOrmSagaRetentionStore } from './persistence/typeorm-saga-retention.store.js';
+import { PostgresSagaBulkStore } from './persistence/postgres-saga-bulk.store.js';
+import { PostgresSagaRetentionStore } from './persistence/postgres-saga-retention.store.js';
 import type { SagaStepPauseStore } from './persistence/saga-step-pause.store.js';
-import { TypeOrmSagaStepPauseStore, UnsupportedSagaStepPauseStore } from './persistence/typeorm-saga-step-pause.store.js';
+import { PostgresSagaStepPauseStore, UnsupportedSagaStepPauseStore } from './persistence/postgres-saga-step-pause.store.js';
 import { SagaStepBreaker } from './breaker/saga-step-breaker.js';
 import { resolveRetentionOptions } from './scheduler/retention-options.js';
 import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
@@ -29,7 +29,7 @@ const usesTypeOrm = (options: SagaModuleOptions) => !options.store || options.st
 export class UnsupportedSagaBulkStore extends SagaBulkStore {
   private fail(): Promise<never> {
     return Promise.reject(
-      new SagaConfigurationError('Bulk actions need the TypeORM (PostgreSQL) saga store; this app passes another store to SagaModule.forRoot({ store }).'),
+      new SagaConfigurationError('Bulk actions need the PostgreSQL saga store; this app passes another store to SagaModule.forRoot({ store }).'),
     );
   }
   countMatching = () => this.fail();
@@ -56,7 +56,7 @@ export const sagaOperationsProviders: Provider[] = [
     useFactory: (options: SagaModuleOptions) => {
       const resolved = resolveRetentionOptions(options.retention);
       if (resolved && !usesTypeOrm(options)) {
-        throw new SagaConfigurationError('SagaModule.forRoot({ retention }) needs the TypeORM (PostgreSQL) saga store: leave retention unset with another store.');
+        throw new SagaConfigurationError('SagaModule.forRoot({ retention }) needs the PostgreSQL saga store: leave retention unset with another store.');
       }
       return resolved;
     },
@@ -65,22 +65,22 @@ export const sagaOperationsProviders: Provider[] = [
     provide: SAGA_BULK_STORE,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaBulkStore =>
-      usesTypeOrm(options) ? new TypeOrmSagaBulkStore(lazySqlPool(moduleRef, options.dataSourceName, 'Bulk actions')) : new UnsupportedSagaBulkStore(),
+      usesTypeOrm(options) ? new PostgresSagaBulkStore(lazySqlPool(moduleRef, options.dataSourceName, 'Bulk actions')) : new UnsupportedSagaBulkStore(),
   },
   {
     provide: SAGA_RETENTION_STORE,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaRetentionStore =>
-      new TypeOrmSagaRetentionStore(lazySqlPool(moduleRef, options.dataSourceName, 'Saga retention')),
+      new PostgresSagaRetentionStore(lazySqlPool(moduleRef, options.dataSourceName, 'Saga retention')),
   },
   {
     provide: SAGA_STEP_PAUSE_STORE,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStepPauseStore =>
       usesTypeOrm(options)
-        ? new TypeOrmSagaStepPauseStore(lazySqlPool(moduleRef, options.dataSourceName, 'The step circuit breaker'))
+        ? new PostgresSagaStepPauseStore(lazySqlPool(moduleRef, options.dataSourceName, 'The step circuit breaker'))
         : new UnsupportedSagaStepPauseStore(
-            () => new SagaConfigurationError('The step circuit breaker needs the TypeORM (PostgreSQL) saga store; this app passes another store to SagaModule.forRoot({ store }).'),
+            () => new SagaConfigurationError('The step circuit breaker needs the PostgreSQL saga store; this app passes another store to SagaModule.forRoot({ store }).'),
           ),
   },
   SagaStepBreaker,

@@ -9,7 +9,7 @@ import { SagaOrchestrator } from './engine/saga.orchestrator.js';
 import { SagaConfigurationError } from './errors/saga.errors.js';
 import type { SagaModuleOptions } from './interfaces/saga-options.interface.js';
 import { SagaStore } from './persistence/saga.store.js';
-import { TypeOrmSagaStore, type SqlClient } from './persistence/typeorm-saga.store.js';
+import { PostgresSagaStore, type SqlClient } from './persistence/postgres-saga.store.js';
 import { SagaStuckDetector } from './scheduler/saga-stuck.detector.js';
 import { SagaService } from './services/saga.service.js';
 import { SagaBulkService } from './bulk/saga-bulk.service.js';
@@ -49,8 +49,8 @@ const providers: Provider[] = [
         }
         return dataSource;
       };
-      const resolvePool = (): SqlClient => (pool ??= TypeOrmSagaStore.poolOf(resolveDataSource()));
-      return new TypeOrmSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool(), {
+      const resolvePool = (): SqlClient => (pool ??= PostgresSagaStore.poolOf(resolveDataSource()));
+      return new PostgresSagaStore({ query: (text, values) => resolvePool().query(text, values) }, () => void resolvePool(), {
         // Transactional steps run on the same DataSource as the sagas, so their checkpoints can share a transaction.
         dataSource: resolveDataSource,
         preparedStatements: options.preparedStatements ?? true,

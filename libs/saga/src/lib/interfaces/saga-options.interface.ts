@@ -35,7 +35,7 @@ export interface SagaStepOptions {
    * `ctx.manager`, that also writes the step's checkpoint and history: the step's writes through
    * `ctx.manager` and its recorded success commit together or not at all, so they happen exactly once,
    * also across crashes, retries and lost leases. A failed, timed out or aborted attempt rolls them
-   * back. Needs the TypeORM store on PostgreSQL; with another store the bootstrap fails with
+   * back. Needs the PostgreSQL store; with another store the bootstrap fails with
    * `TransactionalStepsUnsupportedError`. Inside such a step, write only through `ctx.manager`.
    * @default false
    */
@@ -126,14 +126,14 @@ export interface SagaModuleOptions {
   /** Name of the TypeORM data source to use. @default the default data source */
   dataSourceName?: string;
   /**
-   * With the TypeORM (PostgreSQL) store: send starts and checkpoints as named prepared statements,
+   * With the PostgreSQL store: send starts and checkpoints as named prepared statements,
    * parsed and planned once per connection (about half a checkpoint's time). Turn off behind a
    * pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
    * @default true
    */
   preparedStatements?: boolean;
   /**
-   * Where sagas are stored. `typeorm` uses the app's TypeORM `DataSource` (PostgreSQL); pass a
+   * Where sagas are stored. `typeorm`: a `PostgresSagaStore` on the app's TypeORM `DataSource`; pass a
    * `SagaStore` instance (e.g. `InMemorySagaStore` from `@nest-saga/saga/testing`) to use another.
    * @default 'typeorm'
    */
@@ -152,7 +152,7 @@ export interface SagaModuleOptions {
   /** Defaults of bulk actions (`SagaBulkService`). @default { ratePerSec: 50, maxSagas: 100000 } */
   bulkActions?: import('./saga-operations-options.interface.js').SagaBulkActionsOptions;
   /**
-   * Delete finished sagas (and their history) once they are this old. Needs the TypeORM store.
+   * Delete finished sagas (and their history) once they are this old. Needs the PostgreSQL store.
    * @default undefined (off: nothing is ever deleted)
    */
   retention?: import('./saga-operations-options.interface.js').SagaRetentionOptions;

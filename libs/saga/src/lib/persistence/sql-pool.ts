@@ -6,7 +6,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SagaConfigurationError } from '../errors/saga.errors.js';
-import { TypeOrmSagaStore, type SqlClient } from './typeorm-saga.store.js';
+import { PostgresSagaStore, type SqlClient } from './postgres-saga.store.js';
 
 /** A pooled connection, held for a transaction; give it back with `release()`. */
 export interface SqlConnection extends SqlClient {
@@ -31,7 +31,7 @@ export function lazySqlPool(moduleRef: ModuleRef, dataSourceName: string | undef
         `${feature} need the TypeORM DataSource of the saga tables, and none was found. Import TypeOrmModule.forRoot({ type: "postgres", entities: [...sagaEntities], migrations: [...sagaMigrations], migrationsRun: true }) in your app module.`,
       );
     }
-    const candidate = TypeOrmSagaStore.poolOf(dataSource) as Partial<SqlPool>;
+    const candidate = PostgresSagaStore.poolOf(dataSource) as Partial<SqlPool>;
     if (typeof candidate.connect !== 'function') {
       throw new SagaConfigurationError(`${feature} need a pg Pool behind the TypeORM DataSource (the "postgres" driver).`);
     }

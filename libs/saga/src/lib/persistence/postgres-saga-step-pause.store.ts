@@ -7,7 +7,7 @@
  */
 import { SAGA_ERROR_CODES } from '@nest-saga/contracts';
 import { SagaStepPauseStore, type StepPauseRecord } from './saga-step-pause.store.js';
-import type { SqlClient } from './typeorm-saga.store.js';
+import type { SqlClient } from './postgres-saga.store.js';
 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 const HELD = `s.status = 'PAUSED' AND s.error->>'code' = '${SAGA_ERROR_CODES.STEP_PAUSED}'`;
@@ -28,7 +28,7 @@ function toPause(row: any): StepPauseRecord {
   };
 }
 
-export class TypeOrmSagaStepPauseStore extends SagaStepPauseStore {
+export class PostgresSagaStepPauseStore extends SagaStepPauseStore {
   readonly supported = true;
 
   constructor(private readonly sql: () => SqlClient) {

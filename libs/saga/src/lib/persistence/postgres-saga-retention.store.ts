@@ -11,7 +11,7 @@ import type { SqlPool } from './sql-pool.js';
 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
-export class TypeOrmSagaRetentionStore extends SagaRetentionStore {
+export class PostgresSagaRetentionStore extends SagaRetentionStore {
   constructor(private readonly pool: () => SqlPool) {
     super();
   }

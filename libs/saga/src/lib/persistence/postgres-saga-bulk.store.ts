@@ -15,7 +15,7 @@ import {
   type BulkStepCount,
   type NewBulkAction,
 } from './saga-bulk.store.js';
-import { isUuid, toSagaRecord, type SqlClient } from './typeorm-saga.store.js';
+import { isUuid, toSagaRecord, type SqlClient } from './postgres-saga.store.js';
 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
@@ -75,7 +75,7 @@ function params(): { values: unknown[]; p: (value: unknown) => string } {
 
 const and = (where: string[]) => (where.length ? where.join(' AND ') : 'true');
 
-export class TypeOrmSagaBulkStore extends SagaBulkStore {
+export class PostgresSagaBulkStore extends SagaBulkStore {
   constructor(private readonly sql: () => SqlClient) {
     super();
   }

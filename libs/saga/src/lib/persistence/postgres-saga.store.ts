@@ -1,5 +1,6 @@
 /**
- * SagaStore on PostgreSQL through the app's TypeORM DataSource (its pg pool). Each engine write is a
+ * SagaStore on PostgreSQL, in plain SQL over the pg pool of the app's TypeORM DataSource (TypeORM
+ * only finds the pool, and opens the transactions of transactional steps). Each engine write is a
  * single autocommit statement (CTEs append the history in the same statement), fenced by
  * `owner_id` and `fence`; claims use `FOR UPDATE SKIP LOCKED`; every time compared across
  * instances is the database's `now()`.
@@ -148,7 +149,7 @@ function decodeCursor(cursor: string): { createdUs: string; id: string } {
   return { createdUs, id };
 }
 
-export interface TypeOrmSagaStoreOptions {
+export interface PostgresSagaStoreOptions {
   /** Most checkpoints written in one statement. @default 256 */
   maxBatchSize?: number;
   /** Batches written at the same time; more checkpoints wait and join the next batch. @default 2 */
@@ -237,7 +238,7 @@ const FENCE_LOST_STATE = '21000';
 const FENCE_CHECK = `SELECT (SELECT pending_request FROM u) AS pending_request,
          (SELECT 1 FROM (VALUES (1), (2)) AS two(n) WHERE NOT EXISTS (SELECT 1 FROM u)) AS fence_lost`;
 
-export class TypeOrmSagaStore extends SagaStore {
+export class PostgresSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
   private readonly inserts: GroupWriter<{ saga: NewSaga; events: NewSagaEvent[] }, { saga: SagaRecord; created: boolean }>;
   private readonly dataSource?: () => DataSource;
@@ -246,7 +247,7 @@ export class TypeOrmSagaStore extends SagaStore {
   constructor(
     private readonly sql: SqlClient,
     private readonly onInit: () => void = () => undefined,
-    options: TypeOrmSagaStoreOptions = {},
+    options: PostgresSagaStoreOptions = {},
   ) {
     super();
     this.dataSource = options.dataSource;
@@ -297,8 +298,8 @@ export class TypeOrmSagaStore extends SagaStore {
     return pool;
   }
 
-  static fromDataSource(dataSource: DataSource, options: TypeOrmSagaStoreOptions = {}): TypeOrmSagaStore {
-    return new TypeOrmSagaStore(TypeOrmSagaStore.poolOf(dataSource), undefined, { dataSource: () => dataSource, ...options });
+  static fromDataSource(dataSource: DataSource, options: PostgresSagaStoreOptions = {}): PostgresSagaStore {
+    return new PostgresSagaStore(PostgresSagaStore.poolOf(dataSource), undefined, { dataSource: () => dataSource, ...options });
   }
 
   override supportsStepTransactions(): boolean {
@@ -848,7 +849,7 @@ class PgStepTransaction implements StepTransaction {
 
   constructor(
     private readonly runner: QueryRunner,
-    private readonly store: TypeOrmSagaStore,
+    private readonly store: PostgresSagaStore,
   ) {
     const query = runner.query.bind(runner) as (text: string, values?: unknown[], structured?: boolean) => Promise<any>;
     this.run = async (text, values) => {

@@ -194,8 +194,8 @@ describe('transactional steps', () => {
       pool.off('acquire', onAcquire);
       for (const client of wrapped) client.query = client.__original;
     }
-    const mine = statements.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances SET status|START TRANSACTION|INSERT INTO tx_rows|^(COMMIT|ROLLBACK|BEGIN)/.test(s));
-    const writes = mine.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances SET status/.test(s));
+    const mine = statements.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances s SET status|START TRANSACTION|INSERT INTO tx_rows|^(COMMIT|ROLLBACK|BEGIN)/.test(s));
+    const writes = mine.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances s SET status/.test(s));
     expect(writes, mine.join('\n')).toHaveLength(5);
     expect(writes.slice(1).every((s) => s.endsWith('; COMMIT'))).toBe(true);
     expect(mine.filter((s) => s === 'START TRANSACTION')).toHaveLength(4);

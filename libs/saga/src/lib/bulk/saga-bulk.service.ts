@@ -21,7 +21,7 @@ import { SagaRegistry } from '../discovery/saga.registry.js';
 import { SagaBulkActionNotFoundError, SagaBulkActionNotRunningError, SagaBulkActionTooLargeError } from '../errors/bulk.errors.js';
 import { SagaQueryError } from '../errors/saga.errors.js';
 import { SagaBulkStore, type BulkActionRecord } from '../persistence/saga-bulk.store.js';
-import { isUuid } from '../persistence/postgres-saga.store.js';
+import { isUuid } from '../persistence/stored-values.js';
 import { SAGA_BULK_OPTIONS, SAGA_BULK_STORE } from '../saga-operations.tokens.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';

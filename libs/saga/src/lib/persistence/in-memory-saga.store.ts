@@ -9,6 +9,7 @@ import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { SagaQueryError } from '../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
+import { isUuid, storedEvent } from './stored-values.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -24,7 +25,13 @@ import {
 } from './saga.store.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The fence of every engine write: the caller still owns the saga under the fence it claimed. */
+const holds = (rec: SagaRecord | undefined, ownerId: string, fence: number): rec is SagaRecord =>
+  rec !== undefined && rec.ownerId === ownerId && rec.fence === fence;
+
+/** Nobody holds the saga: it has no owner, or its owner's lease has expired. */
+const unheld = (rec: SagaRecord, now: Date): boolean => rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now);
 
 export class InMemorySagaStore extends SagaStore {
   private readonly sagas = new Map<string, SagaRecord>();
@@ -37,20 +44,7 @@ export class InMemorySagaStore extends SagaStore {
   }
 
   private append(sagaId: string, events: NewSagaEvent[]): void {
-    for (const e of events) {
-      this.events.push({
-        id: String(++this.seq),
-        sagaId,
-        at: this.now(),
-        type: e.type,
-        step: e.step ?? null,
-        attempt: e.attempt ?? null,
-        actor: e.actor ?? null,
-        reason: e.reason ?? null,
-        error: e.error ?? null,
-        data: e.data ?? null,
-      });
-    }
+    for (const e of events) this.events.push({ id: String(++this.seq), sagaId, at: this.now(), ...storedEvent(e) });
   }
 
   async insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
@@ -96,7 +90,7 @@ export class InMemorySagaStore extends SagaStore {
 
   async checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
     const rec = this.sagas.get(cp.sagaId);
-    if (!rec || rec.fence !== cp.fence || rec.ownerId !== cp.ownerId) return { ok: false, request: null };
+    if (!holds(rec, cp.ownerId, cp.fence)) return { ok: false, request: null };
     const now = this.now();
     Object.assign(rec, {
       status: cp.status,
@@ -126,7 +120,7 @@ export class InMemorySagaStore extends SagaStore {
   }
 
   private claimable(rec: SagaRecord, now: Date): boolean {
-    return rec.nextRunAt !== null && rec.nextRunAt <= now && (rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now));
+    return rec.nextRunAt !== null && rec.nextRunAt <= now && unheld(rec, now);
   }
 
   private take(rec: SagaRecord, ownerId: string, leaseMs: number): ClaimedSaga {
@@ -170,7 +164,7 @@ export class InMemorySagaStore extends SagaStore {
   async claimOne(sagaId: string, ownerId: string, leaseMs: number): Promise<ClaimedSaga | null> {
     const rec = this.sagas.get(sagaId);
     const now = this.now();
-    if (!rec || !(rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now))) return null;
+    if (!rec || !unheld(rec, now)) return null;
     return this.take(rec, ownerId, leaseMs);
   }
 
@@ -179,7 +173,7 @@ export class InMemorySagaStore extends SagaStore {
     const out: LeaseRenewal[] = [];
     for (const { sagaId, fence } of sagas) {
       const rec = this.sagas.get(sagaId);
-      if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
+      if (!holds(rec, ownerId, fence)) continue;
       rec.leaseExpiresAt = new Date(now.getTime() + leaseMs);
       out.push({ sagaId, fence, request: clone(rec.request) });
     }
@@ -195,7 +189,7 @@ export class InMemorySagaStore extends SagaStore {
   async releaseAll(ownerId: string, sagas: { sagaId: string; fence: number }[], delayMs = 0): Promise<void> {
     for (const { sagaId, fence } of sagas) {
       const rec = this.sagas.get(sagaId);
-      if (!rec || rec.ownerId !== ownerId || rec.fence !== fence) continue;
+      if (!holds(rec, ownerId, fence)) continue;
       rec.ownerId = null;
       rec.leaseExpiresAt = null;
       rec.nextRunAt = new Date(this.now().getTime() + delayMs);
@@ -209,7 +203,7 @@ export class InMemorySagaStore extends SagaStore {
     if (rec.request) return rec.request.action === request.action && rec.request.step === request.step ? clone(rec) : null;
     const now = this.now();
     rec.request = clone(request);
-    if (rec.ownerId === null || (rec.leaseExpiresAt !== null && rec.leaseExpiresAt < now)) rec.nextRunAt = now;
+    if (unheld(rec, now)) rec.nextRunAt = now;
     if (event) this.append(rec.id, [event]);
     return clone(rec);
   }
@@ -240,7 +234,7 @@ export class InMemorySagaStore extends SagaStore {
       .filter((r) => !filter.name || r.name === filter.name)
       .filter((r) => !filter.stuck || r.stuckSince !== null)
       // As in PostgreSQL: a UUID matches the id or the exact key; anything else a key prefix.
-      .filter((r) => !q || (UUID_RE.test(q) ? r.id === q || r.idempotencyKey === q : (r.idempotencyKey ?? '').startsWith(q)))
+      .filter((r) => !q || (isUuid(q) ? r.id === q || r.idempotencyKey === q : (r.idempotencyKey ?? '').startsWith(q)))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
       .filter((r) => !after || r.createdAt.getTime() < after.t || (r.createdAt.getTime() === after.t && r.id < after.id));
     const items = rows.slice(0, filter.limit);

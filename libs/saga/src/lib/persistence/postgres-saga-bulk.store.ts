@@ -15,7 +15,8 @@ import {
   type BulkStepCount,
   type NewBulkAction,
 } from './saga-bulk.store.js';
-import { isUuid, toSagaRecord, type SqlClient } from './postgres-saga.store.js';
+import { toSagaRecord, type SqlClient } from './postgres-saga.store.js';
+import { isUuid } from './stored-values.js';
 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 

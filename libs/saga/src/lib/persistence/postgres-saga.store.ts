@@ -12,6 +12,7 @@ import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from 
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
+import { isUuid, storedEvent } from './stored-values.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -70,9 +71,6 @@ function guardClientErrors(pool: PgPoolLike): void {
   for (const client of pool._clients ?? []) guard(client);
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID_RE.test(value);
-
 const COLUMNS = `id, name, definition_version, status, input, current_step, idempotency_key, owner_id,
   lease_expires_at, fence, next_run_at, deadline_at, deadline_handled_at, compensation_cause,
   pending_request, error, steps, created_at, updated_at, finished_at, stuck_since, stuck_reason, trace_context, plan`;
@@ -91,21 +89,122 @@ function insertEvents(from: string, sagaId: string, events: string, orderBy = 'x
          ORDER BY ${orderBy}`;
 }
 
+/** Milliseconds as an interval; `param` is cast, so a bare parameter gets its type here. */
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
+/** Milliseconds as an interval, of an expression already `double precision`. */
+const msOf = (expr: string) => `(${expr} * interval '1 millisecond')`;
 
 function eventsJson(events: NewSagaEvent[]): string {
-  return JSON.stringify(
-    events.map((e) => ({
-      type: e.type,
-      step: e.step ?? null,
-      attempt: e.attempt ?? null,
-      actor: e.actor ?? null,
-      reason: e.reason ?? null,
-      error: e.error ?? null,
-      data: e.data ?? null,
-    })),
-  );
+  return JSON.stringify(events.map(storedEvent));
 }
+
+/**
+ * The fields a statement reads for each item it writes (a start, a checkpoint), with their SQL
+ * types, in parameter order. A single item is sent as plain parameters (`$n::type`, cheaper to
+ * plan than a one-row recordset); a batch as one JSON recordset `b` (`b.field`), one row per item.
+ * Either way the statement is built once from the same fields, so both paths apply the same rule.
+ */
+type FieldTypes = Readonly<Record<string, string>>;
+type FieldSql<F extends FieldTypes> = { readonly [K in keyof F]: string };
+type FieldValues<F extends FieldTypes> = { [K in keyof F]: unknown };
+
+function paramFields<F extends FieldTypes>(types: F): FieldSql<F> {
+  return Object.fromEntries(Object.entries(types).map(([field, type], i) => [field, `$${i + 1}::${type}`])) as FieldSql<F>;
+}
+
+/** The values of one item as parameters, in field order; JSON values are sent as their text. */
+function paramValues<F extends FieldTypes>(types: F, values: FieldValues<F>): unknown[] {
+  return Object.entries(types).map(([field, type]) => {
+    const value = values[field];
+    return type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
+  });
+}
+
+function batchFields<F extends FieldTypes>(types: F): FieldSql<F> {
+  return Object.fromEntries(Object.keys(types).map((field) => [field, `b.${field}`])) as FieldSql<F>;
+}
+
+/** The CTE `b`: the batch's items, from the JSON array of their field values in `$1`. */
+function batchRows(types: FieldTypes): string {
+  const columns = Object.entries(types).map(([field, type]) => `${field} ${type}`);
+  return `b AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(${columns.join(', ')})
+       )`;
+}
+
+/** A saga's start: the row, and the events appended with it. */
+const START_FIELDS = {
+  id: 'uuid',
+  name: 'varchar',
+  version: 'int',
+  status: 'varchar',
+  input: 'jsonb',
+  idempotency_key: 'varchar',
+  owner: 'varchar',
+  lease_ms: 'double precision',
+  deadline_ms: 'double precision',
+  steps: 'jsonb',
+  trace_context: 'jsonb',
+  plan: 'jsonb',
+  events: 'jsonb',
+} as const;
+
+function startValues(saga: NewSaga, events: NewSagaEvent[]): FieldValues<typeof START_FIELDS> {
+  return {
+    id: saga.id,
+    name: saga.name,
+    version: saga.version,
+    status: saga.status,
+    input: saga.input ?? null,
+    idempotency_key: saga.idempotencyKey,
+    owner: saga.ownerId,
+    lease_ms: saga.leaseMs,
+    deadline_ms: saga.deadlineMs,
+    steps: saga.steps,
+    trace_context: saga.traceContext ?? null,
+    plan: saga.plan ?? null,
+    events: events.map(storedEvent),
+  };
+}
+
+/**
+ * The INSERT of new sagas, for one (`from` null: VALUES) or a batch (`from`: the rows to select).
+ * An owner given at the start holds the saga at once (fence 1); none: it is due now for anyone. An
+ * existing idempotency key inserts nothing (the caller reads that saga instead).
+ */
+function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): string {
+  const values = `${f.id}, ${f.name}, ${f.version}, ${f.status}, ${f.input}, 0, ${f.idempotency_key}, ${f.owner},
+           CASE WHEN ${f.owner} IS NULL THEN NULL ELSE now() + ${msOf(f.lease_ms)} END,
+           CASE WHEN ${f.owner} IS NULL THEN 0 ELSE 1 END,
+           CASE WHEN ${f.owner} IS NULL THEN now() ELSE now() + ${msOf(f.lease_ms)} END,
+           CASE WHEN ${f.deadline_ms} IS NULL THEN NULL ELSE now() + ${msOf(f.deadline_ms)} END,
+           ${f.steps}, ${f.trace_context}, ${f.plan}`;
+  return `INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
+           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
+         ${from === null ? `VALUES (${values})` : `SELECT ${values}
+         FROM ${from}`}
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${COLUMNS}`;
+}
+
+const START_ONE = paramFields(START_FIELDS);
+/** The start of one saga. */
+const INSERT_ONE_SQL = `WITH ins AS (
+         ${insertSagas(START_ONE, null)}
+       ), ev AS (
+         ${insertEvents('ins', 'ins.id', START_ONE.events)}
+       )
+       SELECT * FROM ins`;
+
+/** The starts of a batch, in one statement; `n` keeps the batch's order. */
+const BATCH_START_FIELDS = { n: 'int', ...START_FIELDS } as const;
+const START_BATCH = batchFields(BATCH_START_FIELDS);
+const INSERT_BATCH_SQL = `WITH ${batchRows(BATCH_START_FIELDS)}, ins AS (
+         ${insertSagas(START_BATCH, 'b ORDER BY b.n')}
+       ), ev AS (
+         ${insertEvents('ins JOIN b ON b.id = ins.id', 'ins.id', START_BATCH.events, 'b.n, x.k')}
+       )
+       SELECT * FROM ins`;
 
 export function toSagaRecord(row: any): SagaRecord {
   return {
@@ -181,52 +280,94 @@ const FINISHED_COUNTS_MAX_AGE_MS = 15_000;
 /** Written out as the partial index `ix_saga_instances_unfinished` has it, so the planner matches them. */
 const FINISHED_STATUSES_SQL = TERMINAL_SAGA_STATUSES.map((s) => `'${s}'`).join(', ');
 
+/** Everything a checkpoint writes, and the fence it must still hold (id, fence, owner). */
+const CHECKPOINT_FIELDS = {
+  id: 'uuid',
+  fence: 'bigint',
+  owner: 'varchar',
+  status: 'varchar',
+  current_step: 'int',
+  steps: 'jsonb',
+  error: 'jsonb',
+  cause: 'varchar',
+  deadline_handled: 'boolean',
+  finished: 'boolean',
+  release: 'boolean',
+  lease_ms: 'double precision',
+  next_run_ms: 'double precision',
+  clear_token: 'varchar',
+  events: 'jsonb',
+} as const;
+
+function checkpointValues(cp: Checkpoint): FieldValues<typeof CHECKPOINT_FIELDS> {
+  return {
+    id: cp.sagaId,
+    fence: cp.fence,
+    owner: cp.ownerId,
+    status: cp.status,
+    current_step: cp.currentStep,
+    steps: cp.steps,
+    error: cp.error ?? null,
+    cause: cp.compensationCause,
+    deadline_handled: cp.deadlineHandled,
+    finished: cp.finished,
+    release: cp.release,
+    lease_ms: cp.leaseMs,
+    next_run_ms: cp.nextRunInMs,
+    clear_token: cp.clearRequestToken,
+    events: cp.events.map(storedEvent),
+  };
+}
+
+/**
+ * The checkpoint rule, written once for the single and the batch path: the UPDATE of saga `s`,
+ * applied only while the caller still holds it (`id`, `fence` and `owner` match), with `from` the
+ * batch's rows. Releasing gives the saga up, due again at `next_run_ms` (at once when an operator
+ * request newer than the one applied waits); the applied request is cleared; a stuck mark goes,
+ * except a passed deadline while the saga is not finished.
+ */
+function fencedCheckpoint(f: FieldSql<typeof CHECKPOINT_FIELDS>, returning: string, from: string | null = null): string {
+  return `UPDATE saga_instances s SET
+           status = ${f.status}, current_step = ${f.current_step}, steps = ${f.steps}, error = ${f.error}, compensation_cause = ${f.cause},
+           deadline_handled_at = CASE WHEN ${f.deadline_handled} THEN coalesce(s.deadline_handled_at, now()) ELSE NULL END,
+           finished_at = CASE WHEN ${f.finished} THEN coalesce(s.finished_at, now()) ELSE NULL END,
+           owner_id = CASE WHEN ${f.release} THEN NULL ELSE s.owner_id END,
+           lease_expires_at = CASE WHEN ${f.release} THEN NULL ELSE now() + ${msOf(f.lease_ms)} END,
+           next_run_at = CASE WHEN NOT ${f.release} THEN s.next_run_at
+                              WHEN s.pending_request IS NOT NULL AND s.pending_request->>'token' IS DISTINCT FROM ${f.clear_token} THEN now()
+                              WHEN ${f.next_run_ms} IS NULL THEN NULL
+                              ELSE now() + ${msOf(f.next_run_ms)} END,
+           pending_request = CASE WHEN s.pending_request->>'token' = ${f.clear_token} THEN NULL ELSE s.pending_request END,
+           updated_at = now(),
+           stuck_since = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT ${f.finished} THEN s.stuck_since ELSE NULL END,
+           stuck_reason = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT ${f.finished} THEN s.stuck_reason ELSE NULL END
+         ${from ? `FROM ${from} ` : ''}WHERE s.id = ${f.id} AND s.fence = ${f.fence} AND s.owner_id = ${f.owner}
+         RETURNING ${returning}`;
+}
+
+const CHECKPOINT_ONE = paramFields(CHECKPOINT_FIELDS);
+
 /**
  * The fenced checkpoint of one saga, with its events appended in the same statement; `select` is
  * the statement's result (it may read `u`, the updated row, none when the fence no longer matches).
  */
-function checkpointStatement(cp: Checkpoint, select: string): { text: string; values: unknown[] } {
-  return {
-    text: `WITH u AS (
-         UPDATE saga_instances SET
-           status = $4, current_step = $5, steps = $6::jsonb, error = $7::jsonb, compensation_cause = $8,
-           deadline_handled_at = CASE WHEN $9 THEN coalesce(deadline_handled_at, now()) ELSE NULL END,
-           finished_at = CASE WHEN $10 THEN coalesce(finished_at, now()) ELSE NULL END,
-           owner_id = CASE WHEN $11 THEN NULL ELSE owner_id END,
-           lease_expires_at = CASE WHEN $11 THEN NULL ELSE now() + ${ms('$12')} END,
-           next_run_at = CASE WHEN NOT $11 THEN next_run_at
-                              WHEN pending_request IS NOT NULL AND pending_request->>'token' IS DISTINCT FROM $14 THEN now()
-                              WHEN $13::double precision IS NULL THEN NULL
-                              ELSE now() + ${ms('$13')} END,
-           pending_request = CASE WHEN pending_request->>'token' = $14 THEN NULL ELSE pending_request END,
-           updated_at = now(),
-           stuck_since = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_since ELSE NULL END,
-           stuck_reason = CASE WHEN stuck_reason = 'DEADLINE_PASSED' AND NOT $10 THEN stuck_reason ELSE NULL END
-         WHERE id = $1 AND fence = $2 AND owner_id = $3
-         RETURNING id, pending_request
+function checkpointOne(select: string): string {
+  return `WITH u AS (
+         ${fencedCheckpoint(CHECKPOINT_ONE, 's.id, s.pending_request')}
        ), ev AS (
-         ${insertEvents('u', 'u.id', '$15::jsonb')}
+         ${insertEvents('u', 'u.id', CHECKPOINT_ONE.events)}
        )
-       ${select}`,
-    values: [
-        cp.sagaId,
-        cp.fence,
-        cp.ownerId,
-        cp.status,
-        cp.currentStep,
-        JSON.stringify(cp.steps),
-        cp.error ? JSON.stringify(cp.error) : null,
-        cp.compensationCause,
-        cp.deadlineHandled,
-        cp.finished,
-        cp.release,
-        cp.leaseMs,
-        cp.nextRunInMs,
-        cp.clearRequestToken,
-        eventsJson(cp.events),
-      ],
-  };
+       ${select}`;
 }
+
+const CHECKPOINT_BATCH = batchFields(CHECKPOINT_FIELDS);
+/** The checkpoints of a batch, in one statement; the rows come sorted by id (one lock order everywhere). */
+const CHECKPOINT_BATCH_SQL = `WITH ${batchRows(CHECKPOINT_FIELDS)}, u AS (
+         ${fencedCheckpoint(CHECKPOINT_BATCH, 's.id, s.pending_request, b.events', 'b')}
+       ), ev AS (
+         ${insertEvents('u', 'u.id', 'u.events', 'u.id, x.k')}
+       )
+       SELECT id, pending_request FROM u`;
 
 /** SQLSTATE of the error `FENCE_CHECK` raises: cardinality violation, a class no data error is in. */
 const FENCE_LOST_STATE = '21000';
@@ -237,6 +378,9 @@ const FENCE_LOST_STATE = '21000';
  */
 const FENCE_CHECK = `SELECT (SELECT pending_request FROM u) AS pending_request,
          (SELECT 1 FROM (VALUES (1), (2)) AS two(n) WHERE NOT EXISTS (SELECT 1 FROM u)) AS fence_lost`;
+
+const CHECKPOINT_ONE_SQL = checkpointOne('SELECT pending_request FROM u');
+const CHECKPOINT_AND_COMMIT_SQL = checkpointOne(FENCE_CHECK);
 
 export class PostgresSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
@@ -322,7 +466,7 @@ export class PostgresSagaStore extends SagaStore {
    * never runs and the caller rolls back.
    */
   async checkpointAndCommit(conn: PgConnection, cp: Checkpoint): Promise<CheckpointResult> {
-    const { text, values } = checkpointStatement(cp, FENCE_CHECK);
+    const values = paramValues(CHECKPOINT_FIELDS, checkpointValues(cp));
     const literal = (v: unknown): string =>
       v === null || v === undefined
         ? 'NULL'
@@ -331,7 +475,7 @@ export class PostgresSagaStore extends SagaStore {
           : typeof v === 'boolean'
             ? String(v)
             : conn.escapeLiteral(String(v));
-    const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
+    const inlined = CHECKPOINT_AND_COMMIT_SQL.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
     try {
       const results = (await conn.query(`${inlined};\nCOMMIT`)) as unknown as { rows: any[] }[];
       return { ok: true, request: results[0].rows[0]?.pending_request ?? null };
@@ -354,46 +498,8 @@ export class PostgresSagaStore extends SagaStore {
 
   private async writeInserts(batch: { saga: NewSaga; events: NewSagaEvent[] }[]): Promise<{ saga: SagaRecord; created: boolean }[]> {
     if (batch.length === 1) return [await this.alone('start', batch[0].saga.id, () => this.insertOne(batch[0].saga, batch[0].events))];
-    const rows = batch.map(({ saga, events }, n) => ({
-      n,
-      id: saga.id,
-      name: saga.name,
-      version: saga.version,
-      status: saga.status,
-      input: saga.input ?? null,
-      idempotency_key: saga.idempotencyKey,
-      owner: saga.ownerId,
-      lease_ms: saga.leaseMs,
-      deadline_ms: saga.deadlineMs,
-      steps: saga.steps,
-      trace_context: saga.traceContext ?? null,
-      plan: saga.plan ?? null,
-      events: JSON.parse(eventsJson(events)),
-    }));
-    const { rows: inserted } = await this.hot(
-      'saga_insert_batch',
-      `WITH b AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(n int, id uuid, name varchar, version int, status varchar, input jsonb,
-           idempotency_key varchar, owner varchar, lease_ms double precision, deadline_ms double precision, steps jsonb,
-           trace_context jsonb, plan jsonb, events jsonb)
-       ), ins AS (
-         INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
-         SELECT b.id, b.name, b.version, b.status, b.input, 0, b.idempotency_key, b.owner,
-           CASE WHEN b.owner IS NULL THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
-           CASE WHEN b.owner IS NULL THEN 0 ELSE 1 END,
-           CASE WHEN b.owner IS NULL THEN now() ELSE now() + ${ms('b.lease_ms')} END,
-           CASE WHEN b.deadline_ms IS NULL THEN NULL ELSE now() + ${ms('b.deadline_ms')} END,
-           b.steps, b.trace_context, b.plan
-         FROM b ORDER BY b.n
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}
-       ), ev AS (
-         ${insertEvents('ins JOIN b ON b.id = ins.id', 'ins.id', 'b.events', 'b.n, x.k')}
-       )
-       SELECT * FROM ins`,
-      [JSON.stringify(rows)],
-    );
+    const rows = batch.map(({ saga, events }, n) => ({ n, ...startValues(saga, events) }));
+    const { rows: inserted } = await this.hot('saga_insert_batch', INSERT_BATCH_SQL, [JSON.stringify(rows)]);
     const created = new Map(inserted.map((row) => [row.id as string, toSagaRecord(row)]));
     const results: { saga: SagaRecord; created: boolean }[] = [];
     for (const { saga } of batch) {
@@ -411,39 +517,7 @@ export class PostgresSagaStore extends SagaStore {
   }
 
   private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
-    const { rows } = await this.hot(
-      'saga_insert',
-      `WITH ins AS (
-         INSERT INTO saga_instances (id, name, definition_version, status, input, current_step, idempotency_key,
-           owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
-         VALUES ($1, $2, $3, $4, $5::jsonb, 0, $6, $7,
-           CASE WHEN $7::varchar IS NULL THEN NULL ELSE now() + ${ms('$8')} END,
-           CASE WHEN $7::varchar IS NULL THEN 0 ELSE 1 END,
-           CASE WHEN $7::varchar IS NULL THEN now() ELSE now() + ${ms('$8')} END,
-           CASE WHEN $9::double precision IS NULL THEN NULL ELSE now() + ${ms('$9')} END,
-           $10::jsonb, $12::jsonb, $13::jsonb)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}
-       ), ev AS (
-         ${insertEvents('ins', 'ins.id', '$11::jsonb')}
-       )
-       SELECT * FROM ins`,
-      [
-        saga.id,
-        saga.name,
-        saga.version,
-        saga.status,
-        JSON.stringify(saga.input ?? null),
-        saga.idempotencyKey,
-        saga.ownerId,
-        saga.leaseMs,
-        saga.deadlineMs,
-        JSON.stringify(saga.steps),
-        eventsJson(events),
-        saga.traceContext ? JSON.stringify(saga.traceContext) : null,
-        saga.plan ? JSON.stringify(saga.plan) : null,
-      ],
-    );
+    const { rows } = await this.hot('saga_insert', INSERT_ONE_SQL, paramValues(START_FIELDS, startValues(saga, events)));
     if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };
     return { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false };
   }
@@ -458,8 +532,7 @@ export class PostgresSagaStore extends SagaStore {
 
   /** One checkpoint alone: plain parameters are cheaper to plan than a one-row recordset. */
   private async writeOne(cp: Checkpoint): Promise<CheckpointResult> {
-    const { text, values } = checkpointStatement(cp, 'SELECT pending_request FROM u');
-    const { rows } = await this.hot('saga_checkpoint', text, values);
+    const { rows } = await this.hot('saga_checkpoint', CHECKPOINT_ONE_SQL, paramValues(CHECKPOINT_FIELDS, checkpointValues(cp)));
     if (!rows.length) return { ok: false, request: null };
     return { ok: true, request: rows[0].pending_request ?? null };
   }
@@ -467,54 +540,8 @@ export class PostgresSagaStore extends SagaStore {
   private async writeCheckpoints(batch: Checkpoint[]): Promise<CheckpointResult[]> {
     if (batch.length === 1) return [await this.alone('checkpoint', batch[0].sagaId, () => this.writeOne(batch[0]))];
     // Same lock order in every batch (and in lease renewals): by id.
-    const rows = [...batch]
-      .sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1))
-      .map((cp) => ({
-        id: cp.sagaId,
-        fence: cp.fence,
-        owner: cp.ownerId,
-        status: cp.status,
-        current_step: cp.currentStep,
-        steps: cp.steps,
-        error: cp.error ?? null,
-        cause: cp.compensationCause,
-        deadline_handled: cp.deadlineHandled,
-        finished: cp.finished,
-        release: cp.release,
-        lease_ms: cp.leaseMs,
-        next_run_ms: cp.nextRunInMs,
-        clear_token: cp.clearRequestToken,
-        events: JSON.parse(eventsJson(cp.events)),
-      }));
-    const { rows: updated } = await this.hot(
-      'saga_checkpoint_batch',
-      `WITH b AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(id uuid, fence bigint, owner varchar, status varchar,
-           current_step int, steps jsonb, error jsonb, cause varchar, deadline_handled boolean, finished boolean,
-           release boolean, lease_ms double precision, next_run_ms double precision, clear_token varchar, events jsonb)
-       ), u AS (
-         UPDATE saga_instances s SET
-           status = b.status, current_step = b.current_step, steps = b.steps, error = b.error, compensation_cause = b.cause,
-           deadline_handled_at = CASE WHEN b.deadline_handled THEN coalesce(s.deadline_handled_at, now()) ELSE NULL END,
-           finished_at = CASE WHEN b.finished THEN coalesce(s.finished_at, now()) ELSE NULL END,
-           owner_id = CASE WHEN b.release THEN NULL ELSE s.owner_id END,
-           lease_expires_at = CASE WHEN b.release THEN NULL ELSE now() + ${ms('b.lease_ms')} END,
-           next_run_at = CASE WHEN NOT b.release THEN s.next_run_at
-                              WHEN s.pending_request IS NOT NULL AND s.pending_request->>'token' IS DISTINCT FROM b.clear_token THEN now()
-                              WHEN b.next_run_ms IS NULL THEN NULL
-                              ELSE now() + ${ms('b.next_run_ms')} END,
-           pending_request = CASE WHEN s.pending_request->>'token' = b.clear_token THEN NULL ELSE s.pending_request END,
-           updated_at = now(),
-           stuck_since = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT b.finished THEN s.stuck_since ELSE NULL END,
-           stuck_reason = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT b.finished THEN s.stuck_reason ELSE NULL END
-         FROM b WHERE s.id = b.id AND s.fence = b.fence AND s.owner_id = b.owner
-         RETURNING s.id, s.pending_request, b.events
-       ), ev AS (
-         ${insertEvents('u', 'u.id', 'u.events', 'u.id, x.k')}
-       )
-       SELECT id, pending_request FROM u`,
-      [JSON.stringify(rows)],
-    );
+    const rows = [...batch].sort((a, b) => (a.sagaId < b.sagaId ? -1 : 1)).map(checkpointValues);
+    const { rows: updated } = await this.hot('saga_checkpoint_batch', CHECKPOINT_BATCH_SQL, [JSON.stringify(rows)]);
     const results = new Map<string, CheckpointResult>();
     for (const row of updated) results.set(row.id, { ok: true, request: row.pending_request ?? null });
     return batch.map((cp) => results.get(cp.sagaId) ?? { ok: false, request: null });

@@ -11,6 +11,7 @@ import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
 import { createClient } from 'redis';
 import { SagaConfigurationError, SagaQueryError } from '../../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from '../saga.records.js';
+import { isUuid, storedEvent } from '../stored-values.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -46,7 +47,6 @@ export interface RedisSagaStoreOptions {
   client?: RedisCommander;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TERMINAL = new Set<string>(TERMINAL_SAGA_STATUSES);
 const CURSOR_ERROR = 'The cursor is not one this API returned; start again without a cursor.';
 
@@ -95,31 +95,12 @@ function toRecord(h: Hash): SagaRecord {
 }
 
 function eventJson(e: NewSagaEvent): string {
-  return JSON.stringify({
-    type: e.type,
-    step: e.step ?? null,
-    attempt: e.attempt ?? null,
-    actor: e.actor ?? null,
-    reason: e.reason ?? null,
-    error: e.error ?? null,
-    data: e.data ?? null,
-  });
+  return JSON.stringify(storedEvent(e));
 }
 
 function toEvent(sagaId: string, stored: string): SagaEventRecord {
-  const { id, at, e } = JSON.parse(stored) as { id: string; at: number; e: Partial<SagaEventRecord> };
-  return {
-    id,
-    sagaId,
-    at: new Date(Math.floor(at / 1000)),
-    type: e.type!,
-    step: e.step ?? null,
-    attempt: e.attempt ?? null,
-    actor: e.actor ?? null,
-    reason: e.reason ?? null,
-    error: e.error ?? null,
-    data: e.data ?? null,
-  };
+  const { id, at, e } = JSON.parse(stored) as { id: string; at: number; e: NewSagaEvent };
+  return { id, sagaId, at: new Date(Math.floor(at / 1000)), ...storedEvent(e) };
 }
 
 /** How a request's step is compared inside the scripts (null and a step named '' stay apart). */
@@ -382,7 +363,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
     let after: Position | null = null;
     if (filter.cursor) {
       const [score, id] = Buffer.from(filter.cursor, 'base64url').toString('utf8').split(':');
-      if (!score || !/^\d{1,18}$/.test(score) || !id || !UUID_RE.test(id)) throw new SagaQueryError(CURSOR_ERROR, 'cursor');
+      if (!score || !/^\d{1,18}$/.test(score) || !id || !isUuid(id)) throw new SagaQueryError(CURSOR_ERROR, 'cursor');
       after = { score: Number(score), id };
     }
     const statuses = filter.status?.length ? new Set<string>(filter.status) : null;
@@ -396,7 +377,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
       // Candidates from the idempotency-key index (exact or prefix), and the id itself.
       const ids = new Set<string>();
       const members: string[] = await this.send(['ZRANGE', `${this.prefix}ik`, `[${q}`, Buffer.concat([Buffer.from(`[${q}`), Buffer.from([0xff])]), 'BYLEX', 'LIMIT', '0', '10000']);
-      const byId = UUID_RE.test(q);
+      const byId = isUuid(q);
       for (const m of members) {
         const cut = m.lastIndexOf('\0');
         const key = m.slice(0, cut);

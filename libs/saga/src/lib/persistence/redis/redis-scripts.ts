@@ -18,6 +18,10 @@ local function fmt(x) return string.format('%.0f', x) end
 local function v(x) if x == false or x == nil or x == '' then return nil end return x end
 local function skey(id) return P .. 's:' .. id end
 local function setf(k, f, value) if value == nil then redis.call('HDEL', k, f) else redis.call('HSET', k, f, value) end end
+-- The fence of every engine write: the caller (owner, fence) still holds the saga whose stored owner and fence are given.
+local function holds(storedOwner, storedFence, owner, fence) return v(storedOwner) ~= nil and storedOwner == owner and storedFence == fence end
+-- Nobody holds the saga: it has no owner, or its owner's lease has expired.
+local function unheld(owner, lease) return v(owner) == nil or (v(lease) ~= nil and tonumber(lease) < NOW) end
 
 -- Keeps every index of one saga in step with its hash. old: {status, owner} before the change, nil for a new saga.
 local function sync(id, old)
@@ -123,7 +127,7 @@ return { 1, redis.call('HGETALL', k) }
 local id = ARGV[2]
 local k = skey(id)
 local cur = redis.call('HMGET', k, 'owner', 'fence', 'status', 'reqToken', 'stuckReason')
-if v(cur[1]) == nil or cur[1] ~= ARGV[3] or cur[2] ~= ARGV[4] then return { 0 } end
+if not holds(cur[1], cur[2], ARGV[3], ARGV[4]) then return { 0 } end
 local old = { status = cur[3], owner = cur[1] }
 local now = fmt(NOW)
 local finished = ARGV[11] == '1'
@@ -162,7 +166,7 @@ return out
 local k = skey(ARGV[2])
 local h = redis.call('HMGET', k, 'id', 'owner', 'lease')
 if not h[1] then return {} end
-if v(h[2]) ~= nil and not (v(h[3]) ~= nil and tonumber(h[3]) < NOW) then return {} end
+if not unheld(h[2], h[3]) then return {} end
 return { take(ARGV[2], ARGV[3], tonumber(ARGV[4]) * 1000) }
 `),
 
@@ -202,7 +206,7 @@ for i = 4, #ARGV, 2 do
   local id, fence = ARGV[i], ARGV[i + 1]
   local k = skey(id)
   local h = redis.call('HMGET', k, 'owner', 'fence', 'status', 'request')
-  if h[1] == ARGV[2] and h[2] == fence then
+  if holds(h[1], h[2], ARGV[2], fence) then
     redis.call('HSET', k, 'lease', lease)
     sync(id, { status = h[3], owner = h[1] })
     out[#out + 1] = { id, fence, h[4] or '' }
@@ -229,7 +233,7 @@ for i = 4, #ARGV, 2 do
   local id, fence = ARGV[i], ARGV[i + 1]
   local k = skey(id)
   local h = redis.call('HMGET', k, 'owner', 'fence', 'status')
-  if h[1] == ARGV[2] and h[2] == fence then
+  if holds(h[1], h[2], ARGV[2], fence) then
     redis.call('HDEL', k, 'owner', 'lease')
     redis.call('HSET', k, 'nextRun', at)
     sync(id, { status = h[3], owner = h[1] })
@@ -253,7 +257,7 @@ if v(h[5]) ~= nil then
   return {}
 end
 redis.call('HSET', k, 'request', ARGV[3], 'reqToken', ARGV[4], 'reqAction', ARGV[5], 'reqStep', ARGV[6])
-if v(h[3]) == nil or (v(h[4]) ~= nil and tonumber(h[4]) < NOW) then redis.call('HSET', k, 'nextRun', fmt(NOW)) end
+if unheld(h[3], h[4]) then redis.call('HSET', k, 'nextRun', fmt(NOW)) end
 sync(id, { status = h[2], owner = v(h[3]) })
 if v(ARGV[7]) ~= nil then append(id, ARGV[7]) end
 return redis.call('HGETALL', k)

@@ -31,7 +31,8 @@ const providers: Provider[] = [
     useFactory: (options: SagaModuleOptions) => resolveSagaOptions(options),
   },
   {
-    provide: SAGA_STORE,
+    // The one store token: the store given in the options, or PostgreSQL through the app's TypeORM DataSource.
+    provide: SagaStore,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStore => {
       if (options.store && options.store !== 'typeorm') return options.store;
@@ -57,7 +58,8 @@ const providers: Provider[] = [
       });
     },
   },
-  { provide: SagaStore, useExisting: SAGA_STORE },
+  // Deprecated alias for apps that still inject the old token: the same instance.
+  { provide: SAGA_STORE, useExisting: SagaStore },
   SagaMetadataAccessor,
   SagaRegistry,
   SagaExplorer,
@@ -82,7 +84,7 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [SagaService, SagaRegistry, SagaStuckDetector, SAGA_STORE, SagaStore, SagaMetrics, SagaHttpClient, SagaBulkService, SagaRetentionJob],
+  exports: [SagaService, SagaRegistry, SagaStore, SAGA_STORE, SagaMetrics, SagaHttpClient, SagaBulkService, SagaRetentionJob],
 })
 export class SagaModule extends SagaConfigurableModule {
   static forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

@@ -18,8 +18,7 @@ import { planError } from '../plan/saga-plan.js';
 import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
-import { SAGA_STORE } from '../saga.constants.js';
-import type { SagaStore } from '../persistence/saga.store.js';
+import { SagaStore } from '../persistence/saga.store.js';
 import { SagaMetadataAccessor } from './saga-metadata.accessor.js';
 import { SagaRegistry, type RegisteredStep } from './saga.registry.js';
 import type { SagaStepHandler } from '../interfaces/step.interface.js';
@@ -31,7 +30,7 @@ export class SagaExplorer implements OnModuleInit {
     private readonly accessor: SagaMetadataAccessor,
     private readonly registry: SagaRegistry,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
-    @Inject(SAGA_STORE) private readonly store: SagaStore,
+    private readonly store: SagaStore,
   ) {}
 
   onModuleInit(): void {

@@ -15,7 +15,6 @@ import { SagaRegistry } from '../discovery/saga.registry.js';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { SagaRecord, SagaRequest } from '../persistence/saga.records.js';
 import { SagaStore } from '../persistence/saga.store.js';
-import { SAGA_STORE } from '../saga.constants.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { SagaStateMachine } from '../machine/saga-state-machine.js';
@@ -52,7 +51,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
   private backlog = true;
 
   constructor(
-    @Inject(SAGA_STORE) private readonly store: SagaStore,
+    private readonly store: SagaStore,
     private readonly registry: SagaRegistry,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,
     private readonly breaker: SagaStepBreaker,

@@ -12,7 +12,7 @@ import { bindPlan } from '../plan/saga-plan.js';
 import { SagaConfigurationError } from '../errors/saga.errors.js';
 import type { SagaRecord } from '../persistence/saga.records.js';
 import { SagaStore, type StuckMark } from '../persistence/saga.store.js';
-import { SAGA_STORE, SAGA_STUCK_INTERVAL_NAME } from '../saga.constants.js';
+import { SAGA_STUCK_INTERVAL_NAME } from '../saga.constants.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 
@@ -76,7 +76,7 @@ export class SagaStuckDetector implements OnApplicationBootstrap, OnApplicationS
   private registered = false;
 
   constructor(
-    @Inject(SAGA_STORE) private readonly store: SagaStore,
+    private readonly store: SagaStore,
     private readonly registry: SagaRegistry,
     private readonly orchestrator: SagaOrchestrator,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,

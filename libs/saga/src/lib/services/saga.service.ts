@@ -41,7 +41,6 @@ import type { SagaActionOptions, SagaHandle, SagaLifecycleEvent, SagaListQuery, 
 import type { SagaComposition, SagaCompositionOptions } from '../interfaces/saga-plan.interface.js';
 import type { SagaRequest, SagaRequestAction } from '../persistence/saga.records.js';
 import { SagaStore } from '../persistence/saga.store.js';
-import { SAGA_STORE } from '../saga.constants.js';
 import type { SagaDefinition } from '../saga-definition.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
@@ -61,7 +60,7 @@ function checkText(value: unknown, field: string, context: { sagaId?: string; sa
 @Injectable()
 export class SagaService {
   constructor(
-    @Inject(SAGA_STORE) private readonly store: SagaStore,
+    private readonly store: SagaStore,
     private readonly registry: SagaRegistry,
     private readonly orchestrator: SagaOrchestrator,
     @Inject(SAGA_RESOLVED_OPTIONS) private readonly options: ResolvedSagaOptions,

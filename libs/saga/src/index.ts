@@ -6,7 +6,6 @@ export { SAGA_MODULE_OPTIONS } from './lib/saga.module-definition.js';
 export { SagaService } from './lib/services/saga.service.js';
 export { SagaRegistry } from './lib/discovery/saga.registry.js';
 export type { RegisteredSaga, RegisteredStep } from './lib/discovery/saga.registry.js';
-export { SagaStuckDetector, classifyStuck } from './lib/scheduler/saga-stuck.detector.js';
 export { Saga } from './lib/decorators/saga.decorator.js';
 export { SagaStep } from './lib/decorators/saga-step.decorator.js';
 export { SagaDefinition } from './lib/saga-definition.js';
@@ -46,8 +45,36 @@ export {
   MissingStepRequirementError,
 } from './lib/errors/saga.errors.js';
 export { SagaExceptionFilter, SAGA_ERROR_HTTP_STATUS } from './lib/http/saga-exception.filter.js';
+// The store contract: SagaStore is both the abstract class a store extends and its injection
+// token; the types below are everything its methods take and return.
 export { SagaStore } from './lib/persistence/saga.store.js';
-export type { StepTransaction } from './lib/persistence/saga.store.js';
+export type {
+  NewSaga,
+  Checkpoint,
+  CheckpointResult,
+  ClaimedSaga,
+  LeaseRenewal,
+  SagaListFilter,
+  SagaListPage,
+  SagaVersionRow,
+  StuckCandidate,
+  StuckMark,
+  StepTransaction,
+} from './lib/persistence/saga.store.js';
+export type {
+  SagaRecord,
+  SagaEventRecord,
+  NewSagaEvent,
+  SagaRequest,
+  SagaRequestAction,
+  StepState,
+  StepCompensationState,
+  CompensationStatus,
+  CompensationCause,
+} from './lib/persistence/saga.records.js';
+export type { SagaPlan } from './lib/plan/saga-plan.js';
+// The status, stats, error and event types of those signatures, as the contracts define them.
+export type { SagaStatus, StepStatus, StuckReason, SagaStats, ErrorView, SagaEventType } from '@nest-saga/contracts';
 export { SAGA_STORE } from './lib/saga.constants.js';
 export { PostgresSagaStore } from './lib/persistence/postgres-saga.store.js';
 export type { PostgresSagaStoreOptions } from './lib/persistence/postgres-saga.store.js';
@@ -56,9 +83,6 @@ export const TypeOrmSagaStore = PostgresSagaStore;
 /** @deprecated use PostgresSagaStore */
 export type TypeOrmSagaStore = PostgresSagaStore;
 export { sagaEntities, sagaMigrations } from './lib/persistence/saga-persistence.js';
-export { SagaInstanceEntity } from './lib/persistence/entities/saga-instance.entity.js';
-export { SagaEventEntity } from './lib/persistence/entities/saga-event.entity.js';
-export { DEFAULT_RETRY_POLICY } from './lib/retry/retry-policy.js';
 export { SagaMetrics } from './lib/metrics/saga-metrics.js';
 export { SagaMetricsUnavailableError, SagaMetricsDisabledError } from './lib/metrics/saga-metrics.errors.js';
 export { SagaHttpClient } from './lib/http/saga-http.client.js';
@@ -73,9 +97,6 @@ export { SagaRetentionJob } from './lib/scheduler/saga-retention.job.js';
 export type { SagaRetentionDeletion, SagaRetentionCount, SagaRetentionRun } from './lib/scheduler/saga-retention.job.js';
 export type { SagaBulkActionsOptions, SagaRetentionOptions } from './lib/interfaces/saga-operations-options.interface.js';
 export { SagaBulkActionNotFoundError, SagaBulkActionNotRunningError, SagaBulkActionTooLargeError } from './lib/errors/bulk.errors.js';
-export { SagaBulkActionEntity } from './lib/persistence/entities/saga-bulk-action.entity.js';
-export { SagaBulkActionItemEntity } from './lib/persistence/entities/saga-bulk-action-item.entity.js';
 export { SagaStepNotRegisteredError, SagaStepNotPausedError } from './lib/errors/step-breaker.errors.js';
 export type { PauseStepOptions, ResumeStepOptions } from './lib/breaker/saga-step-breaker.js';
 export type { StepPauseView } from '@nest-saga/contracts';
-export { SagaStepPauseEntity } from './lib/persistence/entities/saga-step-pause.entity.js';

@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { SagaService, SagaStore, SagaStuckDetector } from '../src/index.js';
+import { SagaService, SagaStore } from '../src/index.js';
+import { SagaStuckDetector } from '../src/lib/scheduler/saga-stuck.detector.js';
 import { SagaOrchestrator } from '../src/lib/engine/saga.orchestrator.js';
 import { bootSagaApp, until } from './support/saga-app.js';
 import { FlowModule, FlowSaga, Journal } from './support/flow.fixtures.js';

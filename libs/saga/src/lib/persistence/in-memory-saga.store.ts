@@ -10,6 +10,7 @@ import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { SagaQueryError } from '../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
 import { isUuid, storedEvent } from './stored-values.js';
+import { ACTIVE_SAGA_STATUSES, FINISHED_SAGA_STATUSES } from './saga-status-sets.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -146,7 +147,7 @@ export class InMemorySagaStore extends SagaStore {
   async reclaim(ownerId: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
     const now = this.now();
     const owned = [...this.sagas.values()]
-      .filter((r) => r.ownerId === ownerId && ['PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED'].includes(r.status))
+      .filter((r) => r.ownerId === ownerId && ACTIVE_SAGA_STATUSES.includes(r.status))
       .sort((a, b) => (a.nextRunAt?.getTime() ?? -Infinity) - (b.nextRunAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : 1));
     for (const rec of owned.slice(limit)) {
       rec.leaseExpiresAt = new Date(now.getTime() - 1);
@@ -261,7 +262,7 @@ export class InMemorySagaStore extends SagaStore {
   async runningVersions(): Promise<SagaVersionRow[]> {
     const counts = new Map<string, SagaVersionRow>();
     for (const r of this.sagas.values()) {
-      if (r.status === 'COMPLETED' || r.status === 'COMPENSATED' || r.status === 'CANCELLED') continue;
+      if (FINISHED_SAGA_STATUSES.includes(r.status)) continue;
       const key = `${r.version}:${r.name}`;
       const row = counts.get(key) ?? { name: r.name, version: r.version, running: 0 };
       row.running += 1;
@@ -273,7 +274,7 @@ export class InMemorySagaStore extends SagaStore {
   async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
     const now = this.now();
     return [...this.sagas.values()]
-      .filter((r) => ['PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED'].includes(r.status))
+      .filter((r) => ACTIVE_SAGA_STATUSES.includes(r.status))
       .filter(
         (r) =>
           now.getTime() - r.updatedAt.getTime() > stuckAfterMs ||

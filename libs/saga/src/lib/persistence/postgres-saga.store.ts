@@ -6,13 +6,14 @@
  * instances is the database's `now()`.
  */
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
-import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
+import { SAGA_STATUSES } from '@nest-saga/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from '../errors/saga.errors.js';
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
 import { isUuid, storedEvent } from './stored-values.js';
+import { ACTIVE_STATUSES_SQL, FINISHED_STATUSES_SQL } from './saga-status-sets.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -277,8 +278,6 @@ interface CountRow {
 const LARGE_TABLE_ROWS = 200_000;
 /** How old the counts of finished sagas may be on a large table. */
 const FINISHED_COUNTS_MAX_AGE_MS = 15_000;
-/** Written out as the partial index `ix_saga_instances_unfinished` has it, so the planner matches them. */
-const FINISHED_STATUSES_SQL = TERMINAL_SAGA_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** Everything a checkpoint writes, and the fence it must still hold (id, fence, owner). */
 const CHECKPOINT_FIELDS = {
@@ -562,7 +561,7 @@ export class PostgresSagaStore extends SagaStore {
     const { rows } = await this.sql.query(
       `WITH locked AS (
          SELECT id, next_run_at FROM saga_instances
-         WHERE owner_id = $1 AND status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')
+         WHERE owner_id = $1 AND status IN (${ACTIVE_STATUSES_SQL})
          FOR UPDATE SKIP LOCKED
        ), c AS (
          SELECT id, row_number() OVER (ORDER BY next_run_at NULLS FIRST, id) <= $3 AS mine FROM locked
@@ -810,7 +809,7 @@ export class PostgresSagaStore extends SagaStore {
   async findStuckCandidates(stuckAfterMs: number): Promise<StuckCandidate[]> {
     const { rows } = await this.sql.query(
       `SELECT ${COLUMNS}, now() AS db_now FROM saga_instances
-       WHERE status IN ('PENDING', 'RUNNING', 'COMPENSATING', 'PAUSED')
+       WHERE status IN (${ACTIVE_STATUSES_SQL})
          AND (updated_at < now() - ${ms('$1')}
               OR stuck_since IS NOT NULL
               OR (deadline_at < now() AND status <> 'PAUSED'))

@@ -4,9 +4,10 @@
  * deleting or an operator is acting on) are never waited for or touched.
  */
 import type { SagaStatus } from '@nest-saga/contracts';
+import { FINISHED_SAGA_STATUSES } from './saga-status-sets.js';
 
 /** The statuses retention deletes. `FAILED` is kept: it waits for an operator. */
-export const RETAINED_STATUSES_DELETED: readonly SagaStatus[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED'];
+export const RETAINED_STATUSES_DELETED: readonly SagaStatus[] = FINISHED_SAGA_STATUSES;
 
 export interface RetentionBatch {
   /** The sagas deleted by this batch (with their history). */

@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
-import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@nest-saga/contracts';
+import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { createClient } from 'redis';
 import { SagaConfigurationError, SagaQueryError } from '../../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from '../saga.records.js';
 import { isUuid, storedEvent } from '../stored-values.js';
+import { FINISHED_SAGA_STATUSES } from '../saga-status-sets.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -47,7 +48,7 @@ export interface RedisSagaStoreOptions {
   client?: RedisCommander;
 }
 
-const TERMINAL = new Set<string>(TERMINAL_SAGA_STATUSES);
+const FINISHED = new Set<string>(FINISHED_SAGA_STATUSES);
 const CURSOR_ERROR = 'The cursor is not one this API returned; start again without a cursor.';
 
 type Hash = Record<string, string>;
@@ -461,7 +462,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
     const now = usToDate(nowUs)!;
     return flats
       .map((flat) => toRecord(toHash(flat)))
-      .filter((r) => !TERMINAL.has(r.status))
+      .filter((r) => !FINISHED.has(r.status))
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
       .slice(0, 1000)
       .map((saga) => ({ saga, now }));

@@ -7,13 +7,14 @@
  * Every script takes the key prefix as ARGV[1]; the keys are built inside, so the store needs a
  * standalone Redis (or a primary behind Sentinel), not a Redis Cluster.
  */
+import { ACTIVE_SAGA_STATUSES, FINISHED_SAGA_STATUSES, luaSet } from '../saga-status-sets.js';
 
 const PRELUDE = `
 local P = ARGV[1]
 local t = redis.call('TIME')
 local NOW = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local TERMINAL = { COMPLETED = true, COMPENSATED = true, CANCELLED = true }
-local ACTIVE = { PENDING = true, RUNNING = true, COMPENSATING = true, PAUSED = true }
+local TERMINAL = ${luaSet(FINISHED_SAGA_STATUSES)}
+local ACTIVE = ${luaSet(ACTIVE_SAGA_STATUSES)}
 local function fmt(x) return string.format('%.0f', x) end
 local function v(x) if x == false or x == nil or x == '' then return nil end return x end
 local function skey(id) return P .. 's:' .. id end

@@ -8,9 +8,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SagaStatus } from '@nest-saga/contracts';
-import { SagaQueryError } from '../../src/index.js';
-import type { SagaStore, NewSaga, Checkpoint } from '../../src/lib/persistence/saga.store.js';
-import type { NewSagaEvent, SagaRequest, StepState } from '../../src/lib/persistence/saga.records.js';
+// The contract's types as the package exports them: a store written outside this repository has the same.
+import { SagaQueryError, type Checkpoint, type NewSaga, type NewSagaEvent, type SagaRequest, type SagaStore, type StepState } from '../../src/index.js';
 import type { SagaRetentionStore } from '../../src/lib/persistence/saga-retention.store.js';
 
 export interface ConformanceTarget {

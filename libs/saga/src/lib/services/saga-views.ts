@@ -1,5 +1,6 @@
 /** Maps stored records to the API's JSON views (contracts DTOs). */
 import type { SagaDetail, SagaEventView, SagaPlanView, SagaStepView, SagaSummary } from '@nest-saga/contracts';
+import { isTerminal } from '@nest-saga/contracts';
 import type { SagaEventRecord, SagaRecord } from '../persistence/saga.records.js';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -12,7 +13,7 @@ function currentStepName(rec: SagaRecord): string | null {
     }
     return null;
   }
-  if (rec.status === 'COMPLETED' || rec.status === 'COMPENSATED' || rec.status === 'CANCELLED') return null;
+  if (isTerminal(rec.status)) return null;
   return rec.steps[rec.currentStep]?.name ?? null;
 }
 

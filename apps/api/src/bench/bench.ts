@@ -190,6 +190,10 @@ async function measureCommitMs(pool: pg.Pool, runs = 300): Promise<number> {
   return percentile(times, 50);
 }
 
+function toMb(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -393,6 +397,8 @@ async function main() {
   const registry = app.get(SagaRegistry);
   registry.define('bench', Array.from({ length: S }, (_, i) => `bench-${i + 1}`));
   const sagas = app.get(SagaService);
+  // Resident memory of the booted app before any saga runs: what the run adds is measured against it.
+  const idleRssMb = toMb(process.memoryUsage.rss());
   let commitMs: number;
   let statements: Meter;
   if (redis) {
@@ -483,6 +489,9 @@ async function main() {
     };
   }
 
+  // The highest resident memory from the warm-up to the end of the run, sampled every 20 ms.
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
   if (WARMUP > 0) await runBatch(WARMUP);
   await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
   const commits0 = await commitsOf();
@@ -498,7 +507,11 @@ async function main() {
   // Our own two reads of pg_stat_database are transactions too: take them off.
   const commits = serverUrl && !redis ? (await commitsOf()) - commits0 - 1 : stmts;
   latencies.sort((a, b) => a - b);
-  const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+  clearInterval(sampler);
+  const memory = process.memoryUsage();
+  const rssMb = toMb(memory.rss);
+  const peakRssMb = toMb(Math.max(peakRss, memory.rss));
+  const heapUsedMb = toMb(memory.heapUsed);
 
   sub.unsubscribe();
   await app.close();
@@ -528,7 +541,12 @@ async function main() {
     // WAL written by the server during the run, per saga (the whole server's: quiet it for this one).
     ...(walBytes !== null ? { walBytesPerSaga: Math.round(walBytes / N) } : {}),
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
+    // Resident memory: after boot (before the warm-up), the highest seen from the warm-up to the end
+    // of the run, and at the end of the run; with the JS heap in use at the end.
+    idleRssMb,
+    peakRssMb,
     rssMb,
+    heapUsedMb,
     database,
     statuses: Object.fromEntries(statuses),
     seconds: Math.round(seconds * 100) / 100,
@@ -550,7 +568,8 @@ async function main() {
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
     ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),
     ['statements per saga', String(result.statementsPerSaga)],
-    ['RSS (MB)', String(rssMb)],
+    ['RSS idle / peak / end (MB)', `${idleRssMb} / ${peakRssMb} / ${rssMb}`],
+    ['heap used at the end (MB)', String(heapUsedMb)],
     ...(PRELOAD > 0
       ? ([
           ['preloaded sagas', `${PRELOAD} in ${Math.round(preloadSeconds)} s`],

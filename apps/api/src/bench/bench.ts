@@ -39,7 +39,6 @@ import {
   type SagaStore,
   type StepContext,
 } from '@nest-saga/saga';
-import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,6 +76,9 @@ if (STORE !== 'postgres' && STORE !== 'redis') throw new Error(`--store must be 
 if (STORE === 'redis' && PRELOAD > 0) throw new Error('--preload writes SQL: it needs --store postgres');
 if (STORE === 'redis' && WRITE) throw new Error('--write and --transactional write rows in PostgreSQL: they need --store postgres');
 if (FAIL_RATE > 0 && S < 3) throw new Error('--fail-rate needs --steps of at least 3 (the failing step is step 3)');
+
+/** A saga still in flight this long after its start fails the run. */
+const SAGA_DEADLINE_MS = 30_000;
 
 interface BenchInput {
   n: number;
@@ -348,6 +350,8 @@ async function main() {
       if (!values['keep-db']) await withClient(serverUrl, (c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`));
     };
   } else {
+    // PGlite (PostgreSQL in WASM) is loaded only for an embedded run: a run on a server never pays for it.
+    const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
     const dir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
     const embedded = await startEmbeddedPostgres(dir);
     url = embedded.url;
@@ -357,6 +361,9 @@ async function main() {
       rmSync(dir, { recursive: true, force: true });
     };
   }
+
+  // A run that fails still drops its database (or Redis keys, or embedded directory) on the way out.
+  dropOnFailure = cleanup;
 
   const steps = makeSteps(S);
   const typeorm = redis
@@ -416,12 +423,31 @@ async function main() {
     statements = countStatements();
   }
 
-  const ends = new Map<string, (status: string) => void>();
+  // Sagas in flight, by id, with when they were started; a saga's end can arrive before its start
+  // returns, so an end nobody waits for yet is kept until its runOne asks for it.
+  const waiting = new Map<string, { since: number; resolve: (status: string) => void; reject: (error: Error) => void }>();
+  const endedEarly = new Map<string, string>();
   const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
     if (e.type === 'SAGA_COMPLETED' || e.type === 'SAGA_COMPENSATED' || e.type === 'SAGA_FAILED' || e.type === 'SAGA_CANCELLED') {
-      ends.get(e.sagaId)?.(e.status);
+      const w = waiting.get(e.sagaId);
+      if (!w) endedEarly.set(e.sagaId, e.status);
+      else {
+        waiting.delete(e.sagaId);
+        w.resolve(e.status);
+      }
     }
   });
+  // One watchdog for the whole run rather than a timer per saga: a saga still in flight
+  // SAGA_DEADLINE_MS after its start fails the run, naming it.
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const [sagaId, w] of waiting) {
+      if (now - w.since < SAGA_DEADLINE_MS) continue;
+      waiting.delete(sagaId);
+      w.reject(new Error(`saga ${sagaId} did not finish within ${SAGA_DEADLINE_MS / 1000} s`));
+    }
+  }, 1_000);
+  watchdog.unref();
 
   let failSeq = 0;
   async function runOne(n: number): Promise<{ ms: number; status: string }> {
@@ -429,14 +455,10 @@ async function main() {
     const fail = failSeq >= 1;
     if (fail) failSeq -= 1;
     const t0 = performance.now();
-    let resolveEnd!: (status: string) => void;
-    const ended = new Promise<string>((r) => (resolveEnd = r));
     const handle = await sagas.start('bench', { n, fail } satisfies BenchInput);
-    ends.set(handle.sagaId, resolveEnd);
-    // The saga may have ended before we registered: ask the store once in that case only.
-    const status = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r(''), 30_000))]);
-    ends.delete(handle.sagaId);
-    if (!status) throw new Error(`saga ${handle.sagaId} did not finish within 30 s`);
+    let status = endedEarly.get(handle.sagaId);
+    if (status !== undefined) endedEarly.delete(handle.sagaId);
+    else status = await new Promise<string>((resolve, reject) => waiting.set(handle.sagaId, { since: t0, resolve, reject }));
     return { ms: performance.now() - t0, status };
   }
 
@@ -513,8 +535,10 @@ async function main() {
   const peakRssMb = toMb(Math.max(peakRss, memory.rss));
   const heapUsedMb = toMb(memory.heapUsed);
 
+  clearInterval(watchdog);
   sub.unsubscribe();
   await app.close();
+  dropOnFailure = null;
   await cleanup();
 
   const result = {
@@ -582,7 +606,11 @@ async function main() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error) => {
+/** Set once the run has a database of its own, until it is dropped after a normal end. */
+let dropOnFailure: (() => Promise<void>) | null = null;
+
+main().catch(async (error) => {
   process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  await dropOnFailure?.().catch((cleanupError: unknown) => process.stderr.write(`cleanup failed: ${cleanupError}\n`));
   process.exit(1);
 });

@@ -20,7 +20,7 @@ import { SagaStateMachine } from '../machine/saga-state-machine.js';
 import { createStepContext } from './step-context.js';
 import type { ExecutablePlan } from '../plan/saga-plan.js';
 import type { StepHold } from '../breaker/saga-step-breaker.js';
-import { AttemptAbort, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
+import { AttemptAbort, AttemptControl, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
   store: SagaStore;
@@ -40,7 +40,7 @@ export class SagaRunner {
   private request: SagaRequest | null = null;
   private lastRequestToken: string | null = null;
   private clearRequestToken: string | null = null;
-  private inFlight: AbortController | null = null;
+  private inFlight: AttemptControl | null = null;
   private wake: (() => void) | null = null;
   private lost = false;
   private stopping = false;
@@ -212,15 +212,15 @@ export class SagaRunner {
     const stepDef = this.def.steps[index];
     const step = rec.steps[index];
     const attempt = kind === 'execute' ? step.attempts : step.compensation.attempts;
-    const controller = new AbortController();
-    this.inFlight = controller;
+    const control = new AttemptControl();
+    this.inFlight = control;
     this.machine.attemptStarted();
     let deadlineTimer: NodeJS.Timeout | undefined;
     // Only the compensate policy cuts the attempt short; pause lets it finish first, flag runs on.
     const abortAt = this.machine.deadlineAbortAt(kind);
     if (abortAt !== null) {
       deadlineTimer = setTimeout(
-        () => controller.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
+        () => control.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
         Math.max(0, abortAt - Date.now()),
       );
     }
@@ -233,7 +233,8 @@ export class SagaRunner {
       stepIndex: index,
       attempt,
       idempotencyKey: `${rec.id}:${step.name}`,
-      signal: controller.signal,
+      // Made only if the step reads it.
+      signal: () => control.signal,
       outputs: this.machine.outputsBefore(kind === 'execute' ? index : rec.steps.length),
       params: stepDef.params,
       phase: kind,
@@ -243,7 +244,7 @@ export class SagaRunner {
     let outcome = await runAttempt(
       () => attemptTrace.run(() => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx))),
       timeoutMs,
-      controller,
+      control,
       () => `${kind === 'execute' ? 'Step' : 'Compensation of step'} "${step.name}" did not finish within ${timeoutMs} ms (attempt ${attempt}).`,
     );
     clearTimeout(deadlineTimer);

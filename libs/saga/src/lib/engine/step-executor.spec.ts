@@ -86,3 +86,26 @@ describe('an attempt and its abort signal', () => {
     expect((control.signal.reason as AttemptAbort).reason).toBe('SETTLED');
   });
 });
+
+describe('the step context of an attempt', () => {
+  it('has its fields, signal and http as enumerable own properties, manager as a hidden one', () => {
+    const ctx = contextOf(new AttemptControl());
+    expect(Object.keys(ctx)).toEqual(['sagaId', 'sagaName', 'stepName', 'stepIndex', 'attempt', 'idempotencyKey', 'outputs', 'params', 'phase', 'signal', 'http']);
+    expect(Object.getOwnPropertyDescriptor(ctx, 'manager')?.enumerable).toBe(false);
+    expect(() => ctx.manager).toThrow(/exists only in transactional steps: register "step"/);
+    const copy = { ...ctx };
+    expect(copy.signal).toBe(ctx.signal);
+    expect(copy.http).toBe(ctx.http);
+  });
+
+  it('keeps each context to itself', () => {
+    const a = new AttemptControl();
+    const b = new AttemptControl();
+    const ca = contextOf(a);
+    const cb = contextOf(b);
+    a.abort(new AttemptAbort('CANCEL', 'a only'));
+    expect(ca.signal.aborted).toBe(true);
+    expect(cb.signal.aborted).toBe(false);
+    expect(ca.http).not.toBe(cb.http);
+  });
+});

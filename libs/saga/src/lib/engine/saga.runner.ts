@@ -9,7 +9,7 @@
  */
 import type { SagaStatus } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES } from '@nest-saga/contracts';
-import type { Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
@@ -69,6 +69,8 @@ export class SagaRunner {
       observer: {
         event: (event) => this.trace.event(event),
         log: (level, message) => (level === 'debug' ? logger.debug?.(message) : logger[level](message)),
+        // Nest's own answer: exact for its ConsoleLogger; for another logger, by the levels given to Nest.
+        debugEnabled: () => Logger.isLevelEnabled('debug'),
       },
     });
     if (rec.request) this.onRequest(rec.request);

@@ -575,6 +575,8 @@ async function main() {
     statuses: Object.fromEntries(statuses),
     seconds: Math.round(seconds * 100) / 100,
     node: process.version,
+    // Heap flags change the memory figures (and the time spent in GC): the ones this run had.
+    nodeFlags: [...process.execArgv, ...(process.env.NODE_OPTIONS ? [process.env.NODE_OPTIONS] : [])].join(' '),
     ...(PRELOAD > 0 ? { preload: PRELOAD, preloadSeconds: Math.round(preloadSeconds), ...reads } : {}),
   };
   const rows: [string, string][] = [
@@ -594,6 +596,7 @@ async function main() {
     ['statements per saga', String(result.statementsPerSaga)],
     ['RSS idle / peak / end (MB)', `${idleRssMb} / ${peakRssMb} / ${rssMb}`],
     ['heap used at the end (MB)', String(heapUsedMb)],
+    ...(result.nodeFlags ? ([['node flags', result.nodeFlags]] as [string, string][]) : []),
     ...(PRELOAD > 0
       ? ([
           ['preloaded sagas', `${PRELOAD} in ${Math.round(preloadSeconds)} s`],

@@ -31,6 +31,16 @@ export interface SagaRunnerDeps {
   breaker?: { holdOf(step: string): StepHold | null; confirmHold(step: string): Promise<StepHold | null> };
 }
 
+/** The usual checkpoint options, shared rather than made at every write. */
+const KEEP: FlushOptions = { release: false, nextRunInMs: 0 };
+const SETTLE: FlushOptions = { release: true, nextRunInMs: null };
+const GIVE_BACK_NOW: FlushOptions = { release: true, nextRunInMs: 0 };
+
+interface FlushOptions {
+  readonly release: boolean;
+  readonly nextRunInMs: number | null;
+}
+
 /** How long a saga whose state the store refuses (and no step output explains it) waits before any instance tries again. */
 const REFUSED_RETRY_MS = 60_000;
 
@@ -51,6 +61,8 @@ export class SagaRunner {
   private pendingTx: { tx: StepTransaction; kind: 'execute' | 'compensate'; index: number; attempt: number; outcome: AttemptOutcome } | null = null;
   /** The span of this run of the saga on this instance, in the trace stored with the saga. */
   private readonly trace: SagaRunTrace;
+  /** Whether the circuit breaker holds a step: one function for the runner's life, not one per turn. */
+  private readonly holdOf = (step: string): StepHold | null => this.deps.breaker?.holdOf(step) ?? null;
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
   readonly done: Promise<void>;
 
@@ -163,10 +175,10 @@ export class SagaRunner {
         this.clearRequestToken = request.token;
       }
       this.machine.checkDeadline();
-      const plan = this.machine.next((step) => this.deps.breaker?.holdOf(step) ?? null);
+      const plan = this.machine.next(this.holdOf);
       // After every write: if the store refused it, the state was read back and the plan is stale.
       if (plan.kind === 'settle') {
-        await this.flush({ release: true, nextRunInMs: null });
+        await this.flush(SETTLE);
         if (this.takeReloaded()) continue;
         return;
       }
@@ -176,13 +188,13 @@ export class SagaRunner {
         // Resumed meanwhile, or an operator's request arrived: plan again.
         if (!hold || this.request || this.lost) continue;
         this.machine.holdAt(plan.index, hold);
-        await this.flush({ release: true, nextRunInMs: null });
+        await this.flush(SETTLE);
         if (this.takeReloaded()) continue;
         return;
       }
       if (this.stopping) {
         this.machine.unprepare();
-        await this.flush({ release: true, nextRunInMs: 0 });
+        await this.flush(GIVE_BACK_NOW);
         if (this.takeReloaded()) continue;
         return;
       }
@@ -195,12 +207,12 @@ export class SagaRunner {
           if (this.takeReloaded()) continue;
           return;
         }
-        await this.flush({ release: false, nextRunInMs: 0 });
+        await this.flush(KEEP);
         if (this.takeReloaded()) continue;
         await this.sleep(delay);
         continue;
       }
-      await this.flush({ release: false, nextRunInMs: 0 });
+      await this.flush(KEEP);
       if (this.lost) return;
       if (this.takeReloaded() || this.request) continue;
       await this.attempt(plan.kind, plan.index);
@@ -273,7 +285,7 @@ export class SagaRunner {
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  private async flush(opts: { release: boolean; nextRunInMs: number | null }): Promise<void> {
+  private async flush(opts: FlushOptions): Promise<void> {
     if (!this.machine.dirty && !opts.release && !this.clearRequestToken && !this.pendingTx) return;
     const rec = this.rec;
     const events = this.machine.takeEvents();
@@ -309,7 +321,7 @@ export class SagaRunner {
       this.appliedWaiters.get(applied)?.(true);
       this.appliedWaiters.delete(applied);
     }
-    const at = new Date();
+    const at = events.length ? new Date() : null;
     for (const e of events) {
       this.deps.emit({
         type: e.type,
@@ -322,7 +334,7 @@ export class SagaRunner {
         error: e.error?.message,
         actor: e.actor ?? undefined,
         reason: e.reason ?? undefined,
-        at,
+        at: at!,
       });
     }
     if (result.request && result.request.token !== this.lastRequestToken) this.onRequest(result.request);

@@ -223,7 +223,8 @@ export class SagaStateMachine {
   /** The checkpoint carrying the current state is stored. */
   stored(): void {
     this.changed = false;
-    this.unstored.clear();
+    // Map.clear() makes a new table even when empty: once per checkpoint, so only when needed.
+    if (this.unstored.size) this.unstored.clear();
   }
 
   /** The outputs of earlier steps, as a step's context shows them. */

@@ -16,6 +16,11 @@
  * under a key prefix of its own, deleted afterwards). There a "commit" is one Redis command or
  * script (each is applied atomically), so commits and statements per saga are the commands per
  * saga, and `commitMs` is the p50 latency of a one-key SET on the same connection's server.
+ *
+ * Memory: `idleRssMb` (after boot), `peakRssMb` (sampled from the warm-up to the end), `rssMb` (at
+ * the end) and `heapUsedMb`. At the default heap size V8's heap sizing sets the peak; the memory
+ * figures of docs/benchmarks.md ("Memory") are also given under
+ * `node --max-old-space-size=256 --max-semi-space-size=2`, and `nodeFlags` records a run's flags.
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -13,7 +13,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { sagaAdminDashboardDir } from '@nest-saga/admin';
 import { AppModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import type { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { AppLogger } from './logging/app-logger.js';
 import { DemoPaymentLink } from './demo/payment-service.js';
 import { startTracing, type AppTracing } from './tracing/otel-tracing.js';
@@ -55,6 +55,8 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     boot.log(`No DATABASE_URL: starting the embedded PostgreSQL (PGlite) in ${config.dataDir}`);
+    // PGlite (PostgreSQL in WASM) is loaded only here: an app on a PostgreSQL server never loads it.
+    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     embedded = await startEmbeddedPostgres(config.dataDir);
     databaseUrl = embedded.url;
   }
@@ -62,7 +64,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
   let app: NestExpressApplication | undefined;
   let tracing: AppTracing | null = null;
   try {
-    tracing = startTracing(config);
+    tracing = await startTracing(config);
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, databaseUrl, embeddedDatabase: embedded !== undefined }), {
       logger,
       bodyParser: false,

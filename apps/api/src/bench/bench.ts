@@ -16,6 +16,11 @@
  * under a key prefix of its own, deleted afterwards). There a "commit" is one Redis command or
  * script (each is applied atomically), so commits and statements per saga are the commands per
  * saga, and `commitMs` is the p50 latency of a one-key SET on the same connection's server.
+ *
+ * Memory: `idleRssMb` (after boot), `peakRssMb` (sampled from the warm-up to the end), `rssMb` (at
+ * the end) and `heapUsedMb`. At the default heap size V8's heap sizing sets the peak; the memory
+ * figures of docs/benchmarks.md ("Memory") are also given under
+ * `node --max-old-space-size=256 --max-semi-space-size=2`, and `nodeFlags` records a run's flags.
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +44,6 @@ import {
   type SagaStore,
   type StepContext,
 } from '@nest-saga/saga';
-import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,6 +81,9 @@ if (STORE !== 'postgres' && STORE !== 'redis') throw new Error(`--store must be 
 if (STORE === 'redis' && PRELOAD > 0) throw new Error('--preload writes SQL: it needs --store postgres');
 if (STORE === 'redis' && WRITE) throw new Error('--write and --transactional write rows in PostgreSQL: they need --store postgres');
 if (FAIL_RATE > 0 && S < 3) throw new Error('--fail-rate needs --steps of at least 3 (the failing step is step 3)');
+
+/** A saga still in flight this long after its start fails the run. */
+const SAGA_DEADLINE_MS = 30_000;
 
 interface BenchInput {
   n: number;
@@ -188,6 +195,10 @@ async function measureCommitMs(pool: pg.Pool, runs = 300): Promise<number> {
   await pool.query('DROP TABLE bench_commit_probe');
   times.sort((a, b) => a - b);
   return percentile(times, 50);
+}
+
+function toMb(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -344,6 +355,8 @@ async function main() {
       if (!values['keep-db']) await withClient(serverUrl, (c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`));
     };
   } else {
+    // PGlite (PostgreSQL in WASM) is loaded only for an embedded run: a run on a server never pays for it.
+    const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
     const dir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
     const embedded = await startEmbeddedPostgres(dir);
     url = embedded.url;
@@ -353,6 +366,9 @@ async function main() {
       rmSync(dir, { recursive: true, force: true });
     };
   }
+
+  // A run that fails still drops its database (or Redis keys, or embedded directory) on the way out.
+  dropOnFailure = cleanup;
 
   const steps = makeSteps(S);
   const typeorm = redis
@@ -393,6 +409,8 @@ async function main() {
   const registry = app.get(SagaRegistry);
   registry.define('bench', Array.from({ length: S }, (_, i) => `bench-${i + 1}`));
   const sagas = app.get(SagaService);
+  // Resident memory of the booted app before any saga runs: what the run adds is measured against it.
+  const idleRssMb = toMb(process.memoryUsage.rss());
   let commitMs: number;
   let statements: Meter;
   if (redis) {
@@ -410,12 +428,31 @@ async function main() {
     statements = countStatements();
   }
 
-  const ends = new Map<string, (status: string) => void>();
+  // Sagas in flight, by id, with when they were started; a saga's end can arrive before its start
+  // returns, so an end nobody waits for yet is kept until its runOne asks for it.
+  const waiting = new Map<string, { since: number; resolve: (status: string) => void; reject: (error: Error) => void }>();
+  const endedEarly = new Map<string, string>();
   const sub = sagas.events$.subscribe((e: SagaLifecycleEvent) => {
     if (e.type === 'SAGA_COMPLETED' || e.type === 'SAGA_COMPENSATED' || e.type === 'SAGA_FAILED' || e.type === 'SAGA_CANCELLED') {
-      ends.get(e.sagaId)?.(e.status);
+      const w = waiting.get(e.sagaId);
+      if (!w) endedEarly.set(e.sagaId, e.status);
+      else {
+        waiting.delete(e.sagaId);
+        w.resolve(e.status);
+      }
     }
   });
+  // One watchdog for the whole run rather than a timer per saga: a saga still in flight
+  // SAGA_DEADLINE_MS after its start fails the run, naming it.
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const [sagaId, w] of waiting) {
+      if (now - w.since < SAGA_DEADLINE_MS) continue;
+      waiting.delete(sagaId);
+      w.reject(new Error(`saga ${sagaId} did not finish within ${SAGA_DEADLINE_MS / 1000} s`));
+    }
+  }, 1_000);
+  watchdog.unref();
 
   let failSeq = 0;
   async function runOne(n: number): Promise<{ ms: number; status: string }> {
@@ -423,14 +460,10 @@ async function main() {
     const fail = failSeq >= 1;
     if (fail) failSeq -= 1;
     const t0 = performance.now();
-    let resolveEnd!: (status: string) => void;
-    const ended = new Promise<string>((r) => (resolveEnd = r));
     const handle = await sagas.start('bench', { n, fail } satisfies BenchInput);
-    ends.set(handle.sagaId, resolveEnd);
-    // The saga may have ended before we registered: ask the store once in that case only.
-    const status = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r(''), 30_000))]);
-    ends.delete(handle.sagaId);
-    if (!status) throw new Error(`saga ${handle.sagaId} did not finish within 30 s`);
+    let status = endedEarly.get(handle.sagaId);
+    if (status !== undefined) endedEarly.delete(handle.sagaId);
+    else status = await new Promise<string>((resolve, reject) => waiting.set(handle.sagaId, { since: t0, resolve, reject }));
     return { ms: performance.now() - t0, status };
   }
 
@@ -483,6 +516,9 @@ async function main() {
     };
   }
 
+  // The highest resident memory from the warm-up to the end of the run, sampled every 20 ms.
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
   if (WARMUP > 0) await runBatch(WARMUP);
   await new Promise((r) => setTimeout(r, 1_200)); // let pg_stat_database catch up
   const commits0 = await commitsOf();
@@ -498,10 +534,16 @@ async function main() {
   // Our own two reads of pg_stat_database are transactions too: take them off.
   const commits = serverUrl && !redis ? (await commitsOf()) - commits0 - 1 : stmts;
   latencies.sort((a, b) => a - b);
-  const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+  clearInterval(sampler);
+  const memory = process.memoryUsage();
+  const rssMb = toMb(memory.rss);
+  const peakRssMb = toMb(Math.max(peakRss, memory.rss));
+  const heapUsedMb = toMb(memory.heapUsed);
 
+  clearInterval(watchdog);
   sub.unsubscribe();
   await app.close();
+  dropOnFailure = null;
   await cleanup();
 
   const result = {
@@ -528,11 +570,18 @@ async function main() {
     // WAL written by the server during the run, per saga (the whole server's: quiet it for this one).
     ...(walBytes !== null ? { walBytesPerSaga: Math.round(walBytes / N) } : {}),
     statementsPerSaga: Math.round((stmts / N) * 100) / 100,
+    // Resident memory: after boot (before the warm-up), the highest seen from the warm-up to the end
+    // of the run, and at the end of the run; with the JS heap in use at the end.
+    idleRssMb,
+    peakRssMb,
     rssMb,
+    heapUsedMb,
     database,
     statuses: Object.fromEntries(statuses),
     seconds: Math.round(seconds * 100) / 100,
     node: process.version,
+    // Heap flags change the memory figures (and the time spent in GC): the ones this run had.
+    nodeFlags: [...process.execArgv, ...(process.env.NODE_OPTIONS ? [process.env.NODE_OPTIONS] : [])].join(' '),
     ...(PRELOAD > 0 ? { preload: PRELOAD, preloadSeconds: Math.round(preloadSeconds), ...reads } : {}),
   };
   const rows: [string, string][] = [
@@ -550,7 +599,9 @@ async function main() {
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
     ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),
     ['statements per saga', String(result.statementsPerSaga)],
-    ['RSS (MB)', String(rssMb)],
+    ['RSS idle / peak / end (MB)', `${idleRssMb} / ${peakRssMb} / ${rssMb}`],
+    ['heap used at the end (MB)', String(heapUsedMb)],
+    ...(result.nodeFlags ? ([['node flags', result.nodeFlags]] as [string, string][]) : []),
     ...(PRELOAD > 0
       ? ([
           ['preloaded sagas', `${PRELOAD} in ${Math.round(preloadSeconds)} s`],
@@ -563,7 +614,11 @@ async function main() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error) => {
+/** Set once the run has a database of its own, until it is dropped after a normal end. */
+let dropOnFailure: (() => Promise<void>) | null = null;
+
+main().catch(async (error) => {
   process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  await dropOnFailure?.().catch((cleanupError: unknown) => process.stderr.write(`cleanup failed: ${cleanupError}\n`));
   process.exit(1);
 });

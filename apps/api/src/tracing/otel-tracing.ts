@@ -1,14 +1,12 @@
 /**
  * The app's OpenTelemetry SDK: spans of the saga library (made through `@opentelemetry/api`) are
  * exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; otherwise no SDK is registered
- * and they cost next to nothing. No context manager is needed: the library passes every parent
- * explicitly, and stores the saga's trace context with the saga.
+ * (nor even loaded: its modules are imported only then) and spans cost next to nothing. No context
+ * manager is needed: the library passes every parent explicitly, and stores the saga's trace
+ * context with the saga.
  */
 import { Logger } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ApiConfig } from '../config/api-config.js';
 
 export interface AppTracing {
@@ -16,8 +14,13 @@ export interface AppTracing {
   shutdown(): Promise<void>;
 }
 
-export function startTracing(config: Pick<ApiConfig, 'otlpEndpoint' | 'otelServiceName'>): AppTracing | null {
+export async function startTracing(config: Pick<ApiConfig, 'otlpEndpoint' | 'otelServiceName'>): Promise<AppTracing | null> {
   if (!config.otlpEndpoint) return null;
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
   const url = `${config.otlpEndpoint}/v1/traces`;
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.otelServiceName }),

@@ -22,7 +22,7 @@ import type { NewSagaEvent } from '../persistence/saga.records.js';
 import type { NewSaga } from '../persistence/saga.store.js';
 import { SagaStartTrace } from '../tracing/saga-tracing.js';
 import { bindPlan, type SagaPlan } from '../plan/saga-plan.js';
-import { SagaRunner } from './saga.runner.js';
+import { SagaRunner, type SagaRunnerDeps } from './saga.runner.js';
 
 /** How long a saga this instance cannot run (its plan names a step it lacks) waits before any instance claims it again. */
 const UNRUNNABLE_RETRY_MS = 60_000;
@@ -36,6 +36,11 @@ const BOOT_RECLAIM_WAIT_MS = 5_000;
 export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SagaOrchestrator.name);
   private readonly runners = new Map<string, SagaRunner>();
+  /**
+   * What the runners of one saga name share, its logger among it (one per name, not per saga: a Nest
+   * Logger also makes a console logger of its own on first use).
+   */
+  private readonly runnerDeps = new Map<string, SagaRunnerDeps>();
   private readonly settled = new EventEmitter();
   readonly events$ = new Subject<SagaLifecycleEvent>();
   private pollTimer: NodeJS.Timeout | null = null;
@@ -163,7 +168,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       return null;
     }
     const runner = new SagaRunner(
-      { store: this.store, options: this.options, logger: new Logger(`Saga:${saga.name}`), emit: (e) => this.events$.next(e), breaker: this.breaker },
+      this.depsOf(saga.name),
       saga,
       bound.plan,
       options,
@@ -176,6 +181,15 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       if (!this.stopped && this.backlog) this.schedulePoll(0);
     });
     return runner;
+  }
+
+  private depsOf(sagaName: string): SagaRunnerDeps {
+    let deps = this.runnerDeps.get(sagaName);
+    if (!deps) {
+      deps = { store: this.store, options: this.options, logger: new Logger(`Saga:${sagaName}`), emit: (e) => this.events$.next(e), breaker: this.breaker };
+      this.runnerDeps.set(sagaName, deps);
+    }
+    return deps;
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import type { SagaStatus } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES } from '@nest-saga/contracts';
-import type { Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { SagaLifecycleEvent } from '../interfaces/saga-service.interface.js';
 import type { StepContext } from '../interfaces/step.interface.js';
 import type { ResolvedSagaOptions } from '../saga-options.js';
@@ -20,7 +20,7 @@ import { SagaStateMachine } from '../machine/saga-state-machine.js';
 import { createStepContext } from './step-context.js';
 import type { ExecutablePlan } from '../plan/saga-plan.js';
 import type { StepHold } from '../breaker/saga-step-breaker.js';
-import { AttemptAbort, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
+import { AttemptAbort, AttemptControl, runAttempt, toErrorView, unstorableOutput, type AttemptOutcome } from './step-executor.js';
 
 export interface SagaRunnerDeps {
   store: SagaStore;
@@ -29,6 +29,16 @@ export interface SagaRunnerDeps {
   emit(event: SagaLifecycleEvent): void;
   /** The step circuit breaker: a saga about to start a paused step waits `PAUSED` instead. */
   breaker?: { holdOf(step: string): StepHold | null; confirmHold(step: string): Promise<StepHold | null> };
+}
+
+/** The usual checkpoint options, shared rather than made at every write. */
+const KEEP: FlushOptions = { release: false, nextRunInMs: 0 };
+const SETTLE: FlushOptions = { release: true, nextRunInMs: null };
+const GIVE_BACK_NOW: FlushOptions = { release: true, nextRunInMs: 0 };
+
+interface FlushOptions {
+  readonly release: boolean;
+  readonly nextRunInMs: number | null;
 }
 
 /** How long a saga whose state the store refuses (and no step output explains it) waits before any instance tries again. */
@@ -40,7 +50,7 @@ export class SagaRunner {
   private request: SagaRequest | null = null;
   private lastRequestToken: string | null = null;
   private clearRequestToken: string | null = null;
-  private inFlight: AbortController | null = null;
+  private inFlight: AttemptControl | null = null;
   private wake: (() => void) | null = null;
   private lost = false;
   private stopping = false;
@@ -51,6 +61,8 @@ export class SagaRunner {
   private pendingTx: { tx: StepTransaction; kind: 'execute' | 'compensate'; index: number; attempt: number; outcome: AttemptOutcome } | null = null;
   /** The span of this run of the saga on this instance, in the trace stored with the saga. */
   private readonly trace: SagaRunTrace;
+  /** Whether the circuit breaker holds a step: one function for the runner's life, not one per turn. */
+  private readonly holdOf = (step: string): StepHold | null => this.deps.breaker?.holdOf(step) ?? null;
   /** Resolves when the runner has stopped working on the saga (settled, released or lost). */
   readonly done: Promise<void>;
 
@@ -69,6 +81,8 @@ export class SagaRunner {
       observer: {
         event: (event) => this.trace.event(event),
         log: (level, message) => (level === 'debug' ? logger.debug?.(message) : logger[level](message)),
+        // Nest's own answer: exact for its ConsoleLogger; for another logger, by the levels given to Nest.
+        debugEnabled: () => Logger.isLevelEnabled('debug'),
       },
     });
     if (rec.request) this.onRequest(rec.request);
@@ -161,10 +175,10 @@ export class SagaRunner {
         this.clearRequestToken = request.token;
       }
       this.machine.checkDeadline();
-      const plan = this.machine.next((step) => this.deps.breaker?.holdOf(step) ?? null);
+      const plan = this.machine.next(this.holdOf);
       // After every write: if the store refused it, the state was read back and the plan is stale.
       if (plan.kind === 'settle') {
-        await this.flush({ release: true, nextRunInMs: null });
+        await this.flush(SETTLE);
         if (this.takeReloaded()) continue;
         return;
       }
@@ -174,13 +188,13 @@ export class SagaRunner {
         // Resumed meanwhile, or an operator's request arrived: plan again.
         if (!hold || this.request || this.lost) continue;
         this.machine.holdAt(plan.index, hold);
-        await this.flush({ release: true, nextRunInMs: null });
+        await this.flush(SETTLE);
         if (this.takeReloaded()) continue;
         return;
       }
       if (this.stopping) {
         this.machine.unprepare();
-        await this.flush({ release: true, nextRunInMs: 0 });
+        await this.flush(GIVE_BACK_NOW);
         if (this.takeReloaded()) continue;
         return;
       }
@@ -193,12 +207,12 @@ export class SagaRunner {
           if (this.takeReloaded()) continue;
           return;
         }
-        await this.flush({ release: false, nextRunInMs: 0 });
+        await this.flush(KEEP);
         if (this.takeReloaded()) continue;
         await this.sleep(delay);
         continue;
       }
-      await this.flush({ release: false, nextRunInMs: 0 });
+      await this.flush(KEEP);
       if (this.lost) return;
       if (this.takeReloaded() || this.request) continue;
       await this.attempt(plan.kind, plan.index);
@@ -212,15 +226,15 @@ export class SagaRunner {
     const stepDef = this.def.steps[index];
     const step = rec.steps[index];
     const attempt = kind === 'execute' ? step.attempts : step.compensation.attempts;
-    const controller = new AbortController();
-    this.inFlight = controller;
+    const control = new AttemptControl();
+    this.inFlight = control;
     this.machine.attemptStarted();
     let deadlineTimer: NodeJS.Timeout | undefined;
     // Only the compensate policy cuts the attempt short; pause lets it finish first, flag runs on.
     const abortAt = this.machine.deadlineAbortAt(kind);
     if (abortAt !== null) {
       deadlineTimer = setTimeout(
-        () => controller.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
+        () => control.abort(new AttemptAbort('DEADLINE', `Aborted: the saga's deadline (${this.def.timeoutMs} ms) passed.`)),
         Math.max(0, abortAt - Date.now()),
       );
     }
@@ -233,7 +247,8 @@ export class SagaRunner {
       stepIndex: index,
       attempt,
       idempotencyKey: `${rec.id}:${step.name}`,
-      signal: controller.signal,
+      // Made only if the step reads it.
+      signal: () => control.signal,
       outputs: this.machine.outputsBefore(kind === 'execute' ? index : rec.steps.length),
       params: stepDef.params,
       phase: kind,
@@ -243,7 +258,7 @@ export class SagaRunner {
     let outcome = await runAttempt(
       () => attemptTrace.run(() => (kind === 'execute' ? stepDef.handler.execute(rec.input, ctx) : stepDef.handler.compensate!(rec.input, step.output ?? undefined, ctx))),
       timeoutMs,
-      controller,
+      control,
       () => `${kind === 'execute' ? 'Step' : 'Compensation of step'} "${step.name}" did not finish within ${timeoutMs} ms (attempt ${attempt}).`,
     );
     clearTimeout(deadlineTimer);
@@ -270,7 +285,7 @@ export class SagaRunner {
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  private async flush(opts: { release: boolean; nextRunInMs: number | null }): Promise<void> {
+  private async flush(opts: FlushOptions): Promise<void> {
     if (!this.machine.dirty && !opts.release && !this.clearRequestToken && !this.pendingTx) return;
     const rec = this.rec;
     const events = this.machine.takeEvents();
@@ -306,7 +321,7 @@ export class SagaRunner {
       this.appliedWaiters.get(applied)?.(true);
       this.appliedWaiters.delete(applied);
     }
-    const at = new Date();
+    const at = events.length ? new Date() : null;
     for (const e of events) {
       this.deps.emit({
         type: e.type,
@@ -319,7 +334,7 @@ export class SagaRunner {
         error: e.error?.message,
         actor: e.actor ?? undefined,
         reason: e.reason ?? undefined,
-        at,
+        at: at!,
       });
     }
     if (result.request && result.request.token !== this.lastRequestToken) this.onRequest(result.request);

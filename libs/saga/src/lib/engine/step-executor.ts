@@ -1,7 +1,8 @@
 /**
  * Runs one attempt of `execute` or `compensate` under a time limit. The attempt's AbortSignal fires on
  * timeout or when the runner aborts it (cancel, lost lease, deadline); the attempt then settles at once
- * as failed even if the user's code ignores the signal (its outcome is then unknown).
+ * as failed even if the user's code ignores the signal (its outcome is then unknown). The signal
+ * itself is made only if the step reads it (`AttemptControl`).
  */
 import type { ErrorView } from '@nest-saga/contracts';
 import { SAGA_ERROR_CODES, replaceUnstorableText } from '@nest-saga/contracts';
@@ -18,6 +19,56 @@ export class AttemptAbort extends Error {
   ) {
     super(message);
     this.name = 'AttemptAbort';
+  }
+}
+
+/**
+ * How an attempt is aborted. Its AbortSignal (`ctx.signal`) is made the first time something reads
+ * it, already aborted if the attempt was: most steps never read it, and an AbortController with its
+ * signal, its listener and the abort at settle costs more than the rest of an attempt's own objects.
+ * Once the attempt settles, a signal that was handed out is aborted (work the step left running
+ * stops) and later aborts change nothing.
+ */
+export class AttemptControl {
+  private controller: AbortController | null = null;
+  private abortedWith: AttemptAbort | null = null;
+  private settled = false;
+  private listener: ((reason: AttemptAbort) => void) | null = null;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith);
+      else if (this.settled) this.controller.abort(new AttemptAbort('SETTLED', 'attempt settled'));
+    }
+    return this.controller.signal;
+  }
+
+  /** Why the attempt was aborted, or null. */
+  get reason(): AttemptAbort | null {
+    return this.abortedWith;
+  }
+
+  abort(reason: AttemptAbort): void {
+    if (this.abortedWith || this.settled) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    const listener = this.listener;
+    this.listener = null;
+    listener?.(reason);
+  }
+
+  /** Calls `listener` once when the attempt is aborted (at once if it already is). One listener. */
+  onAbort(listener: (reason: AttemptAbort) => void): void {
+    if (this.abortedWith) listener(this.abortedWith);
+    else this.listener = listener;
+  }
+
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.listener = null;
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort(new AttemptAbort('SETTLED', 'attempt settled'));
   }
 }
 
@@ -63,22 +114,19 @@ export function unstorableOutput(message: string, timing: { durationMs: number; 
 }
 
 export async function runAttempt(
-  fn: (signal: AbortSignal) => Promise<unknown> | unknown,
+  fn: () => Promise<unknown> | unknown,
   timeoutMs: number,
-  controller: AbortController,
+  control: AttemptControl,
   onTimeoutMessage: () => string,
 ): Promise<AttemptOutcome> {
   const startedAt = new Date();
-  let timer: NodeJS.Timeout | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(controller.signal.reason);
-    if (controller.signal.aborted) onAbort();
-    else controller.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
-  timer = setTimeout(() => controller.abort(new AttemptAbort('TIMEOUT', onTimeoutMessage())), timeoutMs);
+  const timer = setTimeout(() => control.abort(new AttemptAbort('TIMEOUT', onTimeoutMessage())), timeoutMs);
   try {
-    const output = await Promise.race([Promise.resolve().then(() => fn(controller.signal)), aborted]);
+    // Settles with the step, or at the abort if that comes first (the step's code may run on).
+    const output = await new Promise<unknown>((resolve, reject) => {
+      control.onAbort(reject);
+      Promise.resolve().then(fn).then(resolve, reject);
+    });
     const stored = toStorableJson(output, 'output');
     const finishedAt = new Date();
     const durationMs = finishedAt.getTime() - startedAt.getTime();
@@ -86,7 +134,7 @@ export async function runAttempt(
     return unstorableOutput(`The step's output cannot be stored: ${stored.message}`, { durationMs, startedAt, finishedAt });
   } catch (error) {
     const finishedAt = new Date();
-    const abort = controller.signal.aborted && controller.signal.reason instanceof AttemptAbort ? controller.signal.reason : null;
+    const abort = control.reason;
     const view = abort ? { name: abort.name, message: abort.message, code: abort.reason === 'TIMEOUT' ? 'STEP_TIMEOUT' : 'ABORTED' } : toErrorView(error);
     return {
       ok: false,
@@ -100,6 +148,6 @@ export async function runAttempt(
     };
   } finally {
     clearTimeout(timer);
-    if (!controller.signal.aborted) controller.abort(new AttemptAbort('SETTLED', 'attempt settled'));
+    control.settle();
   }
 }

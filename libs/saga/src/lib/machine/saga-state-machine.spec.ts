@@ -380,4 +380,24 @@ describe('SagaStateMachine', () => {
     expect(machine.prepared).toBeNull();
     expect(machine.dirty).toBe(true);
   });
+
+  it('builds debug messages only when the observer wants them; warnings always', () => {
+    for (const wanted of [undefined, true, false]) {
+      const clock = new FakeClock();
+      const logs: string[] = [];
+      const observer = {
+        log: (level: string, message: string) => logs.push(`${level}: ${message}`),
+        ...(wanted === undefined ? {} : { debugEnabled: () => wanted }),
+      };
+      const rec = saga(clock, ['reserve', 'charge']);
+      const machine = new SagaStateMachine(rec, { timeoutMs: null, deadlinePolicy: 'compensate', steps: [step(), step()] }, { env: clock, observer });
+      machine.next();
+      machine.recordExecuteResult(0, ok(clock));
+      machine.next();
+      machine.recordExecuteResult(1, failed(clock));
+      const expected = [`warn: Saga "order" (id=${rec.id}) step "charge" failed (attempt 1/3): card declined`];
+      if (wanted !== false) expected.unshift(`debug: Saga "order" (id=${rec.id}) step "reserve" succeeded (attempt 1)`);
+      expect(logs).toEqual(expected);
+    }
+  });
 });

@@ -44,6 +44,8 @@ export const SYSTEM_ENV: SagaMachineEnv = { now: () => Date.now(), random: () =>
 export interface SagaMachineObserver {
   event?(event: NewSagaEvent): void;
   log?(level: 'debug' | 'log' | 'warn' | 'error', message: string): void;
+  /** Whether debug messages are wanted now; when it says false they are not even built. Absent: they are. */
+  debugEnabled?(): boolean;
 }
 
 /** What the machine needs to know of each step of the saga's plan. */
@@ -221,7 +223,8 @@ export class SagaStateMachine {
   /** The checkpoint carrying the current state is stored. */
   stored(): void {
     this.changed = false;
-    this.unstored.clear();
+    // Map.clear() makes a new table even when empty: once per checkpoint, so only when needed.
+    if (this.unstored.size) this.unstored.clear();
   }
 
   /** The outputs of earlier steps, as a step's context shows them. */
@@ -418,7 +421,10 @@ export class SagaStateMachine {
       step.nextAttemptAt = null;
       rec.currentStep = index + 1;
       this.record({ type: 'STEP_SUCCEEDED', step: step.name, attempt: step.attempts, data: timing });
-      this.observer.log?.('debug', `Saga "${rec.name}" (id=${rec.id}) step "${step.name}" succeeded (attempt ${step.attempts})`);
+      // Once per step of every saga: the message is built only when someone reads it.
+      if (this.observer.log && this.observer.debugEnabled?.() !== false) {
+        this.observer.log('debug', `Saga "${rec.name}" (id=${rec.id}) step "${step.name}" succeeded (attempt ${step.attempts})`);
+      }
       return;
     }
     this.setStepStatus(step, 'FAILED');

@@ -22,6 +22,11 @@ export interface ConformanceTarget {
    * PostgreSQL-only, so these cases are skipped on the others).
    */
   retention?(): SagaRetentionStore;
+  /**
+   * The store keeps the last (owner, fence, seq) it applied and answers a retry of it as applied
+   * (`Checkpoint.seq`): in memory and Redis. The PostgreSQL stores do not yet.
+   */
+  appliesRetriedWriteOnce?: boolean;
 }
 
 const LEASE = 30_000;
@@ -217,6 +222,24 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
         const rec = (await store.get(saga.id))!;
         expect(rec).toMatchObject({ status: 'RUNNING', currentStep: 0, ownerId: 'me', fence: 1, finishedAt: null });
         expect(await store.getEvents(saga.id)).toEqual([]);
+      });
+
+      it('applies a checkpoint sent again with the same seq (its reply lost) once: events once, answered as applied', async (ctx) => {
+        if (!target.appliesRetriedWriteOnce) return ctx.skip();
+        const saga = await insert();
+        const first = checkpoint(saga.id, { seq: 1, events: [{ type: 'STEP_SUCCEEDED', step: 'reserve' }] });
+        expect(await store.checkpoint(first)).toEqual({ ok: true, request: null });
+        expect(await store.checkpoint({ ...first })).toEqual({ ok: true, request: null });
+        expect(await types(saga.id)).toEqual(['STEP_SUCCEEDED']);
+        // The next write (a release) is applied; sent again, it is still answered as applied, though the saga has no owner now.
+        const last = settle(saga.id, { seq: 2 });
+        expect((await store.checkpoint(last)).ok).toBe(true);
+        expect(await store.checkpoint({ ...last })).toEqual({ ok: true, request: null });
+        expect(await types(saga.id)).toEqual(['STEP_SUCCEEDED', 'SAGA_COMPLETED']);
+        // An older write, or one under another fence, is no retry of the last one: refused as before.
+        expect((await store.checkpoint({ ...first })).ok).toBe(false);
+        expect((await store.checkpoint(settle(saga.id, { seq: 2, fence: 2 }))).ok).toBe(false);
+        expect(await types(saga.id)).toEqual(['STEP_SUCCEEDED', 'SAGA_COMPLETED']);
       });
 
       it('keeps the first finish and deadline-handled times; clears them when no longer set', async () => {

@@ -50,6 +50,8 @@ export class SagaRunner {
   private request: SagaRequest | null = null;
   private lastRequestToken: string | null = null;
   private clearRequestToken: string | null = null;
+  /** Checkpoints written by this runner: a retried write carries the same seq, so it is applied once. */
+  private writes = 0;
   private inFlight: AttemptControl | null = null;
   private wake: (() => void) | null = null;
   private lost = false;
@@ -299,6 +301,7 @@ export class SagaRunner {
       leaseMs: this.deps.options.leaseMs,
       clearRequestToken: this.clearRequestToken,
       events,
+      seq: ++this.writes,
     };
     const pending = this.pendingTx;
     this.pendingTx = null;

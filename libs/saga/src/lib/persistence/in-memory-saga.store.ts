@@ -36,6 +36,8 @@ const unheld = (rec: SagaRecord, now: Date): boolean => rec.ownerId === null || 
 
 export class InMemorySagaStore extends SagaStore {
   private readonly sagas = new Map<string, SagaRecord>();
+  /** The last checkpoint applied per saga, as owner, fence and seq: a retry of it is not applied again. */
+  private readonly lastWrites = new Map<string, string>();
   private readonly events: SagaEventRecord[] = [];
   private seq = 0;
   private tick = 0;
@@ -91,7 +93,11 @@ export class InMemorySagaStore extends SagaStore {
 
   async checkpoint(cp: Checkpoint): Promise<CheckpointResult> {
     const rec = this.sagas.get(cp.sagaId);
+    const write = cp.seq === undefined ? null : `${cp.ownerId}\0${cp.fence}\0${cp.seq}`;
+    // The same write sent again (the caller never saw the first reply): applied already.
+    if (rec && write !== null && this.lastWrites.get(rec.id) === write) return { ok: true, request: clone(rec.request) };
     if (!holds(rec, cp.ownerId, cp.fence)) return { ok: false, request: null };
+    if (write !== null) this.lastWrites.set(rec.id, write);
     const now = this.now();
     Object.assign(rec, {
       status: cp.status,

@@ -60,6 +60,13 @@ export interface Checkpoint {
   /** Token of the operator request applied by this checkpoint, to clear it. */
   clearRequestToken: string | null;
   events: NewSagaEvent[];
+  /**
+   * The owner's count of its checkpoints under this fence (1, 2, ...). The engine writes a
+   * checkpoint again when it cannot tell whether it was applied (the connection dropped before the
+   * reply); a store that remembers the last (owner, fence, seq) it applied answers such a retry as
+   * applied without applying it twice, so its events are recorded once. Optional for a store.
+   */
+  seq?: number;
 }
 
 export interface CheckpointResult {

@@ -273,6 +273,7 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
       cp.leaseMs,
       cp.nextRunInMs ?? '',
       cp.clearRequestToken ?? '',
+      cp.seq ?? '',
       ...cp.events.map(eventJson),
     ]);
     if (ok !== 1) return { ok: false, request: null };

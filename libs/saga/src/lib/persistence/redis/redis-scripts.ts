@@ -123,12 +123,16 @@ for i = 14, #ARGV do append(id, ARGV[i]) end
 return { 1, redis.call('HGETALL', k) }
 `),
 
-  /** ARGV: P, id, owner, fence, status, currentStep, steps, error, cause, deadlineHandled, finished, release, leaseMs, nextRunMs, clearToken, events... */
+  /** ARGV: P, id, owner, fence, status, currentStep, steps, error, cause, deadlineHandled, finished, release, leaseMs, nextRunMs, clearToken, seq, events... */
   checkpoint: script(`
 local id = ARGV[2]
 local k = skey(id)
-local cur = redis.call('HMGET', k, 'owner', 'fence', 'status', 'reqToken', 'stuckReason')
+local cur = redis.call('HMGET', k, 'owner', 'fence', 'status', 'reqToken', 'stuckReason', 'lastWrite')
+-- The same write sent again (its reply was lost when the connection dropped): applied already.
+local write = v(ARGV[16]) and (ARGV[3] .. '\\0' .. ARGV[4] .. '\\0' .. ARGV[16]) or nil
+if write ~= nil and cur[6] == write then return { 1, redis.call('HGET', k, 'request') } end
 if not holds(cur[1], cur[2], ARGV[3], ARGV[4]) then return { 0 } end
+setf(k, 'lastWrite', write)
 local old = { status = cur[3], owner = cur[1] }
 local now = fmt(NOW)
 local finished = ARGV[11] == '1'
@@ -150,7 +154,7 @@ end
 if token ~= nil and token == clear then redis.call('HDEL', k, 'request', 'reqToken', 'reqAction', 'reqStep') end
 if not (cur[5] == 'DEADLINE_PASSED' and not finished) then redis.call('HDEL', k, 'stuckSince', 'stuckReason') end
 sync(id, old)
-for i = 16, #ARGV do append(id, ARGV[i]) end
+for i = 17, #ARGV do append(id, ARGV[i]) end
 return { 1, redis.call('HGET', k, 'request') }
 `),
 

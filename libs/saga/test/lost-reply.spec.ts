@@ -1,12 +1,14 @@
 /**
  * A checkpoint whose reply is lost: the store applied it, then the connection dropped before the
  * engine heard so. The engine writes it again; the store answers the retry as applied, so every
- * step's success is recorded once and the saga finishes. Run on the stores that remember their last
- * write (in memory, Redis).
+ * step's success is recorded once and the saga finishes. On the in-memory, PostgreSQL and Redis
+ * stores (the conformance suite states the store's side of it on PGlite too).
  */
 import type { INestApplication } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SagaService, type Checkpoint, type CheckpointResult, type SagaStore } from '../src/index.js';
+import pg from 'pg';
+import { createTestDatabase } from '../../../testing/test-database.js';
+import { PostgresSagaStore, SagaService, sagaMigrations, type Checkpoint, type CheckpointResult, type SagaStore } from '../src/index.js';
 import { RedisSagaStore } from '../src/redis/index.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
 import { bootSagaAppOnStore } from './support/store-app.js';
@@ -39,6 +41,13 @@ class LosingRedisStore extends RedisSagaStore {
   }
 }
 
+class LosingPostgresStore extends PostgresSagaStore {
+  readonly loser = new ReplyLoser();
+  override async checkpoint(cp: Checkpoint) {
+    return this.loser.after(cp, await super.checkpoint(cp));
+  }
+}
+
 let app: INestApplication | undefined;
 let cleanup: (() => Promise<void>) | undefined;
 
@@ -49,8 +58,21 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-const stores: [string, () => SagaStore & { loser: ReplyLoser }][] = [
+const stores: [string, () => Promise<SagaStore & { loser: ReplyLoser }> | (SagaStore & { loser: ReplyLoser })][] = [
   ['in memory', () => new LosingInMemoryStore()],
+  [
+    'PostgreSQL',
+    async () => {
+      const db = await createTestDatabase('saga_lost_reply');
+      const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+      for (const Migration of sagaMigrations) await new Migration().up({ query: (q: string) => pool.query(q) } as any);
+      cleanup = async () => {
+        await pool.end();
+        await db.drop();
+      };
+      return new LosingPostgresStore(pool);
+    },
+  ],
   [
     'Redis',
     () => {
@@ -63,7 +85,7 @@ const stores: [string, () => SagaStore & { loser: ReplyLoser }][] = [
 
 describe.each(stores)('a checkpoint whose reply was lost, on the %s store', (_name, open) => {
   it('is written again and applied once: each step succeeds once in history and runs once', async () => {
-    const store = open();
+    const store = await open();
     app = await bootSagaAppOnStore(store, { imports: [FlowModule] });
     const handle = await app.get(SagaService).start(FlowSaga, {});
     const detail = await handle.result({ timeoutMs: 30_000 });

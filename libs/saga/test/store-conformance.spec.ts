@@ -11,7 +11,7 @@ import type { SqlPool } from '../src/lib/persistence/sql-pool.js';
 import { describeSagaStoreConformance } from './conformance/saga-store.conformance.js';
 import { openRedisTarget } from './support/redis.js';
 
-describeSagaStoreConformance('in memory', () => ({ empty: async () => new InMemorySagaStore(), appliesRetriedWriteOnce: true }));
+describeSagaStoreConformance('in memory', () => ({ empty: async () => new InMemorySagaStore() }));
 
 describeSagaStoreConformance('PostgreSQL', async () => {
   const db = await createTestDatabase('saga_conformance');

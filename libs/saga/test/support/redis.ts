@@ -37,7 +37,6 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
 export function openRedisTarget(): ConformanceTarget {
   const stores: RedisSagaStore[] = [];
   return {
-    appliesRetriedWriteOnce: true,
     empty: async () => {
       const store = new RedisSagaStore({ url: TEST_REDIS_URL, keyPrefix: randomRedisPrefix('conformance') });
       await store.ping();

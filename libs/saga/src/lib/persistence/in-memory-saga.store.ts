@@ -26,6 +26,8 @@ import {
 } from './saga.store.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
+/** A JSON value as a database keeps it (Dates as ISO text, no undefined): what the real stores give back. */
+const asJson = (value: unknown): any => (value === undefined || value === null ? null : JSON.parse(JSON.stringify(value)));
 
 /** The fence of every engine write: the caller still owns the saga under the fence it claimed. */
 const holds = (rec: SagaRecord | undefined, ownerId: string, fence: number): rec is SagaRecord =>
@@ -65,7 +67,7 @@ export class InMemorySagaStore extends SagaStore {
       name: saga.name,
       version: saga.version,
       status: saga.status,
-      input: clone(saga.input),
+      input: asJson(saga.input),
       currentStep: 0,
       idempotencyKey: saga.idempotencyKey,
       ownerId: saga.ownerId,
@@ -84,7 +86,7 @@ export class InMemorySagaStore extends SagaStore {
       finishedAt: null,
       stuckSince: null,
       stuckReason: null,
-      plan: saga.plan ? clone(saga.plan) : null,
+      plan: asJson(saga.plan),
     };
     this.sagas.set(rec.id, rec);
     this.append(rec.id, events);

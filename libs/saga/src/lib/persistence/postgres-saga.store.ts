@@ -185,7 +185,50 @@ function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): str
          ${from === null ? `VALUES (${values})` : `SELECT ${values}
          FROM ${from}`}
          ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}`;
+         RETURNING ${STARTED_COLUMNS}`;
+}
+
+/**
+ * What a start returns: only what the server computed (times, lease, fence). The rest of the new
+ * row is what the caller sent, so it is not sent back and parsed again (see startedRecord).
+ */
+const STARTED_COLUMNS = 'id, owner_id, lease_expires_at, fence, next_run_at, deadline_at, created_at, updated_at';
+
+/** A JSON value as it reads back from a jsonb column (Dates as strings, no undefined), not shared with the caller. */
+const asStored = (value: unknown): any => (value === undefined || value === null ? null : JSON.parse(JSON.stringify(value)));
+
+/**
+ * The record of a saga just inserted: the caller's values and the server's (`row`, STARTED_COLUMNS).
+ * The input and plan are copied as stored, so the saga sees the same values in this process as after
+ * a restart; the steps are the engine's own fresh JSON values.
+ */
+function startedRecord(saga: NewSaga, row: any): SagaRecord {
+  return {
+    id: row.id,
+    name: saga.name,
+    version: saga.version,
+    status: saga.status,
+    input: asStored(saga.input),
+    currentStep: 0,
+    idempotencyKey: saga.idempotencyKey,
+    ownerId: row.owner_id,
+    leaseExpiresAt: row.lease_expires_at,
+    fence: Number(row.fence),
+    nextRunAt: row.next_run_at,
+    deadlineAt: row.deadline_at,
+    deadlineHandledAt: null,
+    compensationCause: null,
+    request: null,
+    error: null,
+    steps: saga.steps,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: null,
+    stuckSince: null,
+    stuckReason: null,
+    traceContext: saga.traceContext ?? null,
+    plan: asStored(saga.plan),
+  };
 }
 
 const START_ONE = paramFields(START_FIELDS);
@@ -296,6 +339,7 @@ const CHECKPOINT_FIELDS = {
   next_run_ms: 'double precision',
   clear_token: 'varchar',
   events: 'jsonb',
+  seq: 'int',
 } as const;
 
 function checkpointValues(cp: Checkpoint): FieldValues<typeof CHECKPOINT_FIELDS> {
@@ -315,6 +359,7 @@ function checkpointValues(cp: Checkpoint): FieldValues<typeof CHECKPOINT_FIELDS>
     next_run_ms: cp.nextRunInMs,
     clear_token: cp.clearRequestToken,
     events: cp.events.map(storedEvent),
+    seq: cp.seq ?? null,
   };
 }
 
@@ -339,12 +384,21 @@ function fencedCheckpoint(f: FieldSql<typeof CHECKPOINT_FIELDS>, returning: stri
            pending_request = CASE WHEN s.pending_request->>'token' = ${f.clear_token} THEN NULL ELSE s.pending_request END,
            updated_at = now(),
            stuck_since = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT ${f.finished} THEN s.stuck_since ELSE NULL END,
-           stuck_reason = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT ${f.finished} THEN s.stuck_reason ELSE NULL END
+           stuck_reason = CASE WHEN s.stuck_reason = 'DEADLINE_PASSED' AND NOT ${f.finished} THEN s.stuck_reason ELSE NULL END,
+           last_write_seq = ${f.seq}
          ${from ? `FROM ${from} ` : ''}WHERE s.id = ${f.id} AND s.fence = ${f.fence} AND s.owner_id = ${f.owner}
+           AND (${f.seq} IS NULL OR s.last_write_seq IS DISTINCT FROM ${f.seq})
          RETURNING ${returning}`;
 }
 
 const CHECKPOINT_ONE = paramFields(CHECKPOINT_FIELDS);
+
+/**
+ * The same write sent again after its reply was lost: `u` is empty because it was applied already
+ * (same fence, its seq stored). Answered as applied, from the row as it stands.
+ */
+const APPLIED_ALREADY_ONE = `SELECT pending_request FROM saga_instances
+         WHERE NOT EXISTS (SELECT 1 FROM u) AND id = ${CHECKPOINT_ONE.id} AND fence = ${CHECKPOINT_ONE.fence} AND last_write_seq = ${CHECKPOINT_ONE.seq}`;
 
 /**
  * The fenced checkpoint of one saga, with its events appended in the same statement; `select` is
@@ -366,7 +420,10 @@ const CHECKPOINT_BATCH_SQL = `WITH ${batchRows(CHECKPOINT_FIELDS)}, u AS (
        ), ev AS (
          ${insertEvents('u', 'u.id', 'u.events', 'u.id, x.k')}
        )
-       SELECT id, pending_request FROM u`;
+       SELECT id, pending_request FROM u
+       UNION ALL
+       SELECT s.id, s.pending_request FROM b JOIN saga_instances s ON s.id = b.id
+       WHERE b.id NOT IN (SELECT id FROM u) AND s.fence = b.fence AND s.last_write_seq = b.seq`;
 
 /** SQLSTATE of the error `FENCE_CHECK` raises: cardinality violation, a class no data error is in. */
 const FENCE_LOST_STATE = '21000';
@@ -378,7 +435,7 @@ const FENCE_LOST_STATE = '21000';
 const FENCE_CHECK = `SELECT (SELECT pending_request FROM u) AS pending_request,
          (SELECT 1 FROM (VALUES (1), (2)) AS two(n) WHERE NOT EXISTS (SELECT 1 FROM u)) AS fence_lost`;
 
-const CHECKPOINT_ONE_SQL = checkpointOne('SELECT pending_request FROM u');
+const CHECKPOINT_ONE_SQL = checkpointOne(`SELECT pending_request FROM u UNION ALL ${APPLIED_ALREADY_ONE}`);
 const CHECKPOINT_AND_COMMIT_SQL = checkpointOne(FENCE_CHECK);
 
 export class PostgresSagaStore extends SagaStore {
@@ -499,10 +556,11 @@ export class PostgresSagaStore extends SagaStore {
     if (batch.length === 1) return [await this.alone('start', batch[0].saga.id, () => this.insertOne(batch[0].saga, batch[0].events))];
     const rows = batch.map(({ saga, events }, n) => ({ n, ...startValues(saga, events) }));
     const { rows: inserted } = await this.hot('saga_insert_batch', INSERT_BATCH_SQL, [JSON.stringify(rows)]);
-    const created = new Map(inserted.map((row) => [row.id as string, toSagaRecord(row)]));
+    const created = new Map(inserted.map((row) => [row.id as string, row]));
     const results: { saga: SagaRecord; created: boolean }[] = [];
     for (const { saga } of batch) {
-      const rec = created.get(saga.id);
+      const row = created.get(saga.id);
+      const rec = row ? startedRecord(saga, row) : undefined;
       // Not inserted: its idempotency key exists (possibly from an item of this very batch).
       results.push(rec ? { saga: rec, created: true } : { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false });
     }
@@ -517,7 +575,7 @@ export class PostgresSagaStore extends SagaStore {
 
   private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
     const { rows } = await this.hot('saga_insert', INSERT_ONE_SQL, paramValues(START_FIELDS, startValues(saga, events)));
-    if (rows.length) return { saga: toSagaRecord(rows[0]), created: true };
+    if (rows.length) return { saga: startedRecord(saga, rows[0]), created: true };
     return { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false };
   }
 
@@ -568,6 +626,7 @@ export class PostgresSagaStore extends SagaStore {
        ), u AS (
          UPDATE saga_instances s SET
            fence = CASE WHEN c.mine THEN s.fence + 1 ELSE s.fence END,
+           last_write_seq = CASE WHEN c.mine THEN NULL ELSE s.last_write_seq END,
            lease_expires_at = CASE WHEN c.mine THEN now() + ${ms('$2')} ELSE now() - interval '1 millisecond' END,
            next_run_at = CASE WHEN c.mine THEN now() + ${ms('$2')} ELSE now() END
          FROM c WHERE s.id = c.id
@@ -595,7 +654,7 @@ export class PostgresSagaStore extends SagaStore {
          LIMIT ${limitParam}
          FOR UPDATE SKIP LOCKED
        ), u AS (
-         UPDATE saga_instances s SET owner_id = $1, fence = s.fence + 1,
+         UPDATE saga_instances s SET owner_id = $1, fence = s.fence + 1, last_write_seq = NULL,
            lease_expires_at = now() + ${ms('$2')}, next_run_at = now() + ${ms('$2')}
          FROM c WHERE s.id = c.id
          RETURNING ${COLUMNS

@@ -9,6 +9,7 @@ import { AddSagaPlan1766000000000 } from './migrations/1766000000000-add-saga-pl
 import { AddSagaTraceContext1795800000000 } from './migrations/1795800000000-add-saga-trace-context.js';
 import { CreateSagaBulkActions1768000000000 } from './migrations/1768000000000-create-saga-bulk-actions.js';
 import { CreateSagaStepPauses1796000000000 } from './migrations/1796000000000-create-saga-step-pauses.js';
+import { AddSagaLastWrite1797000000000 } from './migrations/1797000000000-add-saga-last-write.js';
 
 /**
  * Add to `TypeOrmModule.forRoot({ entities })`. They describe exactly what `sagaMigrations` create,
@@ -29,4 +30,5 @@ export const sagaMigrations = [
   CreateSagaBulkActions1768000000000,
   AddSagaTraceContext1795800000000,
   CreateSagaStepPauses1796000000000,
+  AddSagaLastWrite1797000000000,
 ];

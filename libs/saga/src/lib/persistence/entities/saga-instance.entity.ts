@@ -89,6 +89,10 @@ export class SagaInstanceEntity {
   @Column({ name: 'stuck_reason', type: 'varchar', length: 40, nullable: true })
   stuckReason: string | null;
 
+  /** Seq of the last checkpoint applied under `fence`: a retry of it (reply lost) is not applied twice. */
+  @Column({ name: 'last_write_seq', type: 'integer', nullable: true })
+  lastWriteSeq: number | null;
+
   /** W3C trace context (`{ traceparent, tracestate? }`) of the span that started the saga. */
   @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
   traceContext: unknown;

@@ -77,7 +77,7 @@ export type { SagaPlan } from './lib/plan/saga-plan.js';
 export type { SagaStatus, StepStatus, StuckReason, SagaStats, ErrorView, SagaEventType } from '@nest-saga/contracts';
 export { SAGA_STORE } from './lib/saga.constants.js';
 export { PostgresSagaStore } from './lib/persistence/postgres-saga.store.js';
-export type { PostgresSagaStoreOptions } from './lib/persistence/postgres-saga.store.js';
+export type { NamedSqlQuery, PostgresSagaStoreOptions, SqlClient } from './lib/persistence/postgres-saga.store.js';
 /** @deprecated use PostgresSagaStore */
 export const TypeOrmSagaStore = PostgresSagaStore;
 /** @deprecated use PostgresSagaStore */

@@ -22,8 +22,7 @@ import { resolveRetentionOptions } from './scheduler/retention-options.js';
 import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
 import { SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
 import { SAGA_BULK_OPTIONS, SAGA_BULK_STORE, SAGA_RETENTION_OPTIONS, SAGA_RETENTION_STORE, SAGA_STEP_PAUSE_STORE } from './saga-operations.tokens.js';
-
-const usesTypeOrm = (options: SagaModuleOptions) => !options.store || options.store === 'typeorm';
+import { usesPostgresStore } from './saga-options.js';
 
 /** Every call fails with the same clear error: the configured store cannot do bulk actions. */
 export class UnsupportedSagaBulkStore extends SagaBulkStore {
@@ -55,7 +54,7 @@ export const sagaOperationsProviders: Provider[] = [
     inject: [SAGA_MODULE_OPTIONS],
     useFactory: (options: SagaModuleOptions) => {
       const resolved = resolveRetentionOptions(options.retention);
-      if (resolved && !usesTypeOrm(options)) {
+      if (resolved && !usesPostgresStore(options)) {
         throw new SagaConfigurationError('SagaModule.forRoot({ retention }) needs the PostgreSQL saga store: leave retention unset with another store.');
       }
       return resolved;
@@ -65,7 +64,7 @@ export const sagaOperationsProviders: Provider[] = [
     provide: SAGA_BULK_STORE,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaBulkStore =>
-      usesTypeOrm(options) ? new PostgresSagaBulkStore(lazySqlPool(moduleRef, options.dataSourceName, 'Bulk actions')) : new UnsupportedSagaBulkStore(),
+      usesPostgresStore(options) ? new PostgresSagaBulkStore(lazySqlPool(moduleRef, options.dataSourceName, 'Bulk actions')) : new UnsupportedSagaBulkStore(),
   },
   {
     provide: SAGA_RETENTION_STORE,
@@ -77,7 +76,7 @@ export const sagaOperationsProviders: Provider[] = [
     provide: SAGA_STEP_PAUSE_STORE,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStepPauseStore =>
-      usesTypeOrm(options)
+      usesPostgresStore(options)
         ? new PostgresSagaStepPauseStore(lazySqlPool(moduleRef, options.dataSourceName, 'The step circuit breaker'))
         : new UnsupportedSagaStepPauseStore(
             () => new SagaConfigurationError('The step circuit breaker needs the PostgreSQL saga store; this app passes another store to SagaModule.forRoot({ store }).'),

@@ -18,3 +18,18 @@ describe('instanceId', () => {
     expect(() => resolveSagaOptions({ instanceId: 'x'.repeat(200) })).not.toThrow();
   });
 });
+
+describe('store', () => {
+  it("takes 'postgres' (the default), its earlier name 'typeorm', or a SagaStore instance", async () => {
+    const { InMemorySagaStore } = await import('./persistence/in-memory-saga.store.js');
+    for (const store of [undefined, 'postgres', 'typeorm', new InMemorySagaStore()] as const) {
+      expect(() => resolveSagaOptions({ store })).not.toThrow();
+    }
+  });
+
+  it('refuses any other value, naming what it takes', () => {
+    for (const store of ['redis', 'pg', {}, null]) {
+      expect(() => resolveSagaOptions({ store: store as never })).toThrow(/store must be 'postgres' \(the default\) or a SagaStore instance/);
+    }
+  });
+});

@@ -26,6 +26,10 @@ export interface ResolvedSagaOptions {
   metrics: false | { registry: SagaMetricsRegistry | null; defaultMetrics: boolean };
 }
 
+/** True when the options name the PostgreSQL store on the app's TypeORM DataSource (the default). */
+export const usesPostgresStore = (options: SagaModuleOptions): boolean =>
+  options.store === undefined || options.store === 'postgres' || options.store === 'typeorm';
+
 /** Applies defaults and validates eagerly, so a wrong option stops the bootstrap with a clear message. */
 export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSagaOptions {
   const where = 'SagaModule.forRoot()';
@@ -48,6 +52,11 @@ export function resolveSagaOptions(options: SagaModuleOptions = {}): ResolvedSag
   }
   if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
     throw new SagaConfigurationError(`${where}: preparedStatements must be true or false (got ${JSON.stringify(options.preparedStatements)}).`);
+  }
+  if (!usesPostgresStore(options) && !(typeof options.store === 'object' && options.store !== null && typeof (options.store as { checkpoint?: unknown }).checkpoint === 'function')) {
+    throw new SagaConfigurationError(
+      `${where}: store must be 'postgres' (the default) or a SagaStore instance such as new RedisSagaStore({ url }) from '@nest-saga/saga/redis' (got ${JSON.stringify(options.store)?.slice(0, 60) ?? String(options.store)}).`,
+    );
   }
   if (options.deadlinePolicy && !DEADLINE_POLICIES.includes(options.deadlinePolicy)) {
     throw new SagaConfigurationError(`${where}: deadlinePolicy must be one of ${DEADLINE_POLICIES.join(', ')} (got ${options.deadlinePolicy}).`);

@@ -17,7 +17,7 @@ import { SagaRetentionJob } from './scheduler/saga-retention.job.js';
 import { sagaOperationsProviders } from './saga-operations.providers.js';
 import { SAGA_STORE } from './saga.constants.js';
 import { SagaConfigurableModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
-import { resolveSagaOptions } from './saga-options.js';
+import { resolveSagaOptions, usesPostgresStore } from './saga-options.js';
 import { SAGA_PROM_CLIENT, SAGA_RESOLVED_OPTIONS } from './saga.tokens.js';
 import { SagaMetrics } from './metrics/saga-metrics.js';
 import { loadPromClient } from './metrics/prom-client.loader.js';
@@ -35,7 +35,7 @@ const providers: Provider[] = [
     provide: SagaStore,
     inject: [SAGA_MODULE_OPTIONS, ModuleRef],
     useFactory: (options: SagaModuleOptions, moduleRef: ModuleRef): SagaStore => {
-      if (options.store && options.store !== 'typeorm') return options.store;
+      if (!usesPostgresStore(options)) return options.store as SagaStore;
       // The DataSource is looked up lazily: TypeORM's async providers may not exist yet while ours are built.
       let pool: SqlClient | undefined;
       let dataSource: DataSource | undefined;

@@ -133,11 +133,13 @@ export interface SagaModuleOptions {
    */
   preparedStatements?: boolean;
   /**
-   * Where sagas are stored. `typeorm`: a `PostgresSagaStore` on the app's TypeORM `DataSource`; pass a
-   * `SagaStore` instance (e.g. `InMemorySagaStore` from `@nest-saga/saga/testing`) to use another.
-   * @default 'typeorm'
+   * Where sagas are stored. `'postgres'`: a `PostgresSagaStore` on the pg pool of the app's TypeORM
+   * `DataSource` (`'typeorm'` is the same, its earlier name); pass a `SagaStore` instance to use
+   * another (`new RedisSagaStore(...)` from `@nest-saga/saga/redis`, `InMemorySagaStore` from
+   * `@nest-saga/saga/testing`).
+   * @default 'postgres'
    */
-  store?: 'typeorm' | import('../persistence/saga.store.js').SagaStore;
+  store?: 'postgres' | 'typeorm' | import('../persistence/saga.store.js').SagaStore;
   /** Do not run sagas in this instance (an API-only replica); it still starts and serves them. @default false */
   disableWorker?: boolean;
   /** Do not register the stuck-saga detector. @default false */

@@ -43,6 +43,11 @@ export interface NamedSqlQuery {
   values: unknown[];
 }
 
+/**
+ * What `PostgresSagaStore` needs of a connection pool: `query`, with named (prepared) statements.
+ * A `pg.Pool` is one (`new PostgresSagaStore(pool)`); `PostgresSagaStore.fromDataSource(ds)` takes
+ * the pool of a TypeORM DataSource.
+ */
 export interface SqlClient {
   query(text: string | NamedSqlQuery, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
 }

@@ -12,7 +12,7 @@ export { SagaDefinition } from './lib/saga-definition.js';
 export type { SagaInputOf } from './lib/saga-definition.js';
 export type { SagaStepHandler, StepContext } from './lib/interfaces/step.interface.js';
 export type { RetryPolicy } from './lib/interfaces/retry-policy.interface.js';
-export type { SagaModuleOptions, SagaOptions, SagaStepOptions, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
+export type { SagaModuleOptions, SagaOptions, SagaStepOptions, StepEffects, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
 export type { SagaHandle, StartSagaOptions, SagaActionOptions, SagaListQuery, SagaLifecycleEvent } from './lib/interfaces/saga-service.interface.js';
 export type { SagaComposition, SagaCompositionOptions } from './lib/interfaces/saga-plan.interface.js';
 export type { PlanStepRequest, SagaPlanView, SagaPlanStepView, SagaDefinitionCensus } from '@nest-saga/contracts';

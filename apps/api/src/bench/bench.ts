@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional] [--store postgres|redis] [--no-prepared] [--preload N]`
+ * `npm run bench -- --sagas N --concurrency C [--fail-rate R] [--steps S] [--warmup W] [--write | --transactional] [--store postgres|redis] [--no-prepared] [--preload N] [--no-effects K]`
  *
  * Runs N sagas of the demo's shape (S steps of trivial work; with --fail-rate that share fails at
  * step 3 and compensates steps 2 and 1) through the real SagaModule on DATABASE_URL (in a database
@@ -10,7 +10,9 @@
  * commits come from pg_stat_database (PostgreSQL server) or equal the statements (embedded,
  * where every statement is its own transaction). `commitMs` is a single-row autocommit insert's
  * latency on the same server and pool, measured before the run; `floorMs` = (S + 1) × commitMs is
- * what a lone saga cannot beat, and `p50ToFloor` says how far the p50 is from it.
+ * what a lone saga cannot beat, and `p50ToFloor` says how far the p50 is from it. With
+ * --no-effects K the K steps after the first are registered with `effects: 'none'`: a lone saga
+ * then needs S + 1 − K durable writes, and `floorMs` counts those.
  *
  * `--store redis` runs the same sagas on RedisSagaStore (REDIS_URL, default redis://127.0.0.1:6379,
  * under a key prefix of its own, deleted afterwards). There a "commit" is one Redis command or
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     transactional: { type: 'boolean', default: false },
     store: { type: 'string', default: 'postgres' },
     'no-prepared': { type: 'boolean', default: false },
+    'no-effects': { type: 'string', default: '0' },
   },
   allowPositionals: true,
 });
@@ -68,6 +71,8 @@ const FAIL_RATE = Number(values['fail-rate']);
 const S = Number(values.steps);
 const PRELOAD = Number(values.preload);
 const TRANSACTIONAL = values.transactional === true;
+/** Steps 2 to K + 1 have no effect outside the process (`effects: 'none'`). */
+const NO_EFFECTS = Number(values['no-effects']);
 const WRITE = values.write === true || TRANSACTIONAL;
 /** Where --write steps insert (set once the app is up). */
 let writeThrough: { query(text: string, params: unknown[]): Promise<unknown> } | null = null;
@@ -79,6 +84,8 @@ if (!(FAIL_RATE >= 0 && FAIL_RATE <= 1)) throw new Error(`--fail-rate must be be
 const STORE = values.store;
 if (STORE !== 'postgres' && STORE !== 'redis') throw new Error(`--store must be postgres or redis (got ${STORE})`);
 if (STORE === 'redis' && PRELOAD > 0) throw new Error('--preload writes SQL: it needs --store postgres');
+if (!Number.isInteger(NO_EFFECTS) || NO_EFFECTS < 0 || NO_EFFECTS > S - 1) throw new Error(`--no-effects must be an integer from 0 to ${S - 1} (the steps after the first)`);
+if (NO_EFFECTS > 0 && WRITE) throw new Error('--no-effects steps write nothing: it cannot go with --write or --transactional');
 if (STORE === 'redis' && WRITE) throw new Error('--write and --transactional write rows in PostgreSQL: they need --store postgres');
 if (FAIL_RATE > 0 && S < 3) throw new Error('--fail-rate needs --steps of at least 3 (the failing step is step 3)');
 
@@ -106,7 +113,8 @@ function makeSteps(count: number): Provider[] {
       }
     };
     Object.defineProperty(Step, 'name', { value: `BenchStep${i}` });
-    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000, transactional: TRANSACTIONAL })(Step);
+    const effects = i >= 2 && i <= NO_EFFECTS + 1 ? 'none' : 'external';
+    SagaStep(`bench-${i}`, { retry: { maxAttempts: 1 }, timeoutMs: 30_000, transactional: TRANSACTIONAL, effects })(Step);
     classes.push(Step);
   }
   return classes;
@@ -550,6 +558,7 @@ async function main() {
     sagas: N,
     concurrency: C,
     steps: S,
+    noEffectSteps: NO_EFFECTS,
     failRate: FAIL_RATE,
     stepWrites: TRANSACTIONAL ? 'transactional' : WRITE ? 'autocommit' : 'none',
     preparedStatements: !redis && Boolean(serverUrl) && !values['no-prepared'],
@@ -558,8 +567,8 @@ async function main() {
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
     commitMs: Math.round(commitMs * 1000) / 1000,
-    floorMs: Math.round((S + 1) * commitMs * 100) / 100,
-    p50ToFloor: Math.round((percentile(latencies, 50) / ((S + 1) * commitMs)) * 100) / 100,
+    floorMs: Math.round((S + 1 - NO_EFFECTS) * commitMs * 100) / 100,
+    p50ToFloor: Math.round((percentile(latencies, 50) / ((S + 1 - NO_EFFECTS) * commitMs)) * 100) / 100,
     // Where a saga's time goes, per saga: the pool busy with a statement, and the rest of the wall
     // clock (engine, timers, event loop). At 1 in flight they add up to the mean latency.
     statementMsPerSaga: Math.round((busyMs / N) * 100) / 100,
@@ -586,7 +595,7 @@ async function main() {
   };
   const rows: [string, string][] = [
     ['database', database],
-    ['sagas × steps', `${N} × ${S} (fail rate ${FAIL_RATE}, warm-up ${WARMUP})`],
+    ['sagas × steps', `${N} × ${S} (fail rate ${FAIL_RATE}, warm-up ${WARMUP}${NO_EFFECTS ? `, ${NO_EFFECTS} with effects 'none'` : ''})`],
     ['in flight', String(C)],
     ['step writes', result.stepWrites],
     ['outcomes', Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ')],

@@ -133,6 +133,12 @@ export class SagaExplorer implements OnModuleInit {
     if (meta.onFailure && !STEP_FAILURE_POLICIES.includes(meta.onFailure)) {
       throw new InvalidStepClassError(meta.name, className, `has onFailure "${meta.onFailure}"; use one of ${STEP_FAILURE_POLICIES.join(', ')}.`);
     }
+    if (meta.effects !== undefined && meta.effects !== 'external' && meta.effects !== 'none') {
+      throw new InvalidStepClassError(meta.name, className, `has effects ${JSON.stringify(meta.effects)}; use 'external' (the default) or 'none'.`);
+    }
+    if (meta.effects === 'none' && meta.transactional === true) {
+      throw new InvalidStepClassError(meta.name, className, "has effects 'none' and transactional: true; a step that writes in a transaction has an effect, so drop effects: 'none'.");
+    }
     if (meta.transactional !== undefined && typeof meta.transactional !== 'boolean') {
       throw new InvalidStepClassError(meta.name, className, `has transactional ${JSON.stringify(meta.transactional)}; use true or false.`);
     }
@@ -161,6 +167,7 @@ export class SagaExplorer implements OnModuleInit {
       onFailure: meta.onFailure ?? 'compensate',
       requires: [...new Set(requires as string[])],
       transactional: meta.transactional === true,
+      noEffects: meta.effects === 'none',
     };
   }
 }

@@ -214,11 +214,24 @@ export class SagaRunner {
         await this.sleep(delay);
         continue;
       }
-      await this.flush(KEEP);
-      if (this.lost) return;
-      if (this.takeReloaded() || this.request) continue;
+      // A step with no effect outside the process starts without a write of its own: what that
+      // write carried (the previous result, this start) is stored with the step's own result.
+      if (!this.ridesWithItsResult(plan.kind, plan.index)) {
+        await this.flush(KEEP);
+        if (this.lost) return;
+        if (this.takeReloaded() || this.request) continue;
+      }
       await this.attempt(plan.kind, plan.index);
     }
+  }
+
+  /**
+   * True when the attempt about to start can go without the checkpoint that would mark it started:
+   * a first or later execute attempt of an `effects: 'none'` step, with nothing else waiting to be
+   * written (an applied operator request, a step transaction to commit).
+   */
+  private ridesWithItsResult(kind: 'execute' | 'compensate', index: number): boolean {
+    return kind === 'execute' && this.def.steps[index].noEffects && this.clearRequestToken === null && this.pendingTx === null;
   }
 
   // ---- attempts -------------------------------------------------------------------------------

@@ -40,7 +40,20 @@ export interface SagaStepOptions {
    * @default false
    */
   transactional?: boolean;
+  /**
+   * `'none'`: the step has no effect outside the process (it validates, computes, reads): running
+   * it again changes nothing. It then runs right after the step before it, and the checkpoint that
+   * would have marked it started is not written on its own: what it carried (the previous step's
+   * result) is written with this step's own result, one durable write fewer per such step. A crash
+   * while it runs may therefore run the step before it again (with the same
+   * `ctx.idempotencyKey`, as after any crash mid-step). Not with `transactional: true`.
+   * @default 'external'
+   */
+  effects?: StepEffects;
 }
+
+/** Whether a step acts outside the process (`'external'`, the default) or not (`'none'`). */
+export type StepEffects = 'external' | 'none';
 
 /** Options of `@Saga(name, options)`. */
 export interface SagaOptions {

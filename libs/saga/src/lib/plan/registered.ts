@@ -21,6 +21,8 @@ export interface RegisteredStep {
   requires: string[];
   /** Runs in a transaction with its checkpoint (`ctx.manager`). */
   transactional?: boolean;
+  /** Has no effect outside the process: the checkpoint that would start it rides with its own. */
+  noEffects?: boolean;
 }
 
 export interface RegisteredSaga {

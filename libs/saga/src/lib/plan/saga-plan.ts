@@ -47,6 +47,8 @@ export interface ExecutableStep {
   onFailure: StepFailurePolicy;
   /** A property of the step's code (not of the stored plan): runs in a transaction with its checkpoint. */
   transactional: boolean;
+  /** A property of the step's code: it acts on nothing outside the process (`effects: 'none'`). */
+  noEffects: boolean;
 }
 
 /** What a runner executes: the saga's plan with the handlers of this instance. */
@@ -226,6 +228,7 @@ export function bindPlan(rec: StoredSagaPlanSource, lookup: PlanLookup, defaults
       compensationRetry: { ...planned.compensationRetry },
       onFailure: planned.onFailure,
       transactional: registered.transactional === true,
+      noEffects: registered.noEffects === true,
     });
   }
   if (missing.length) return { ok: false, missing, view };

@@ -33,7 +33,7 @@ describe('plans through the admin API', () => {
       ['process-payment', true, []],
       ['reserve-inventory', true, []],
     ]);
-    expect(res.body[2]).toMatchObject({ timeoutMs: 10_000, retry: { maxAttempts: 3 }, compensationTimeoutMs: 10_000, onFailure: 'compensate' });
+    expect(res.body[2]).toMatchObject({ timeoutMs: 10_000, retry: { maxAttempts: 3 }, compensationTimeoutMs: 10_000, onFailure: 'compensate', effects: 'external' });
     expect((await api.get('/api/saga-steps', 'none')).status).toBe(401);
   });
 

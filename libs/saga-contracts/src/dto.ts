@@ -1,7 +1,7 @@
 /** Shapes of the admin API's JSON, shared by the server and the dashboard. Dates are ISO strings. */
 import type { SagaEventType } from './events.js';
 import type { PlanStepRequest } from './plans.js';
-import type { DeadlinePolicy, SagaStatus, StepFailurePolicy, StepStatus, StuckReason } from './statuses.js';
+import type { DeadlinePolicy, SagaStatus, StepEffects, StepFailurePolicy, StepStatus, StuckReason } from './statuses.js';
 import type { SagaAction } from './transitions.js';
 
 export interface ErrorView {
@@ -114,6 +114,8 @@ export interface StepDefinitionView {
   compensationTimeoutMs: number;
   compensationRetry: RetryPolicyView;
   onFailure: StepFailurePolicy;
+  /** `none`: the step acts on nothing outside the process, so it starts without a checkpoint of its own. */
+  effects: StepEffects;
 }
 
 export interface SagaDefinitionView {

@@ -4,12 +4,13 @@ export {
   STEP_STATUSES,
   DEADLINE_POLICIES,
   STEP_FAILURE_POLICIES,
+  STEP_EFFECTS,
   STUCK_REASONS,
   isTerminal,
   isSettled,
   isSagaStatus,
 } from './statuses.js';
-export type { SagaStatus, StepStatus, DeadlinePolicy, StepFailurePolicy, StuckReason } from './statuses.js';
+export type { SagaStatus, StepStatus, DeadlinePolicy, StepFailurePolicy, StepEffects, StuckReason } from './statuses.js';
 export {
   SAGA_TRANSITIONS,
   SAGA_ACTIONS,

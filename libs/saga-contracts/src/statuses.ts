@@ -57,6 +57,10 @@ export type DeadlinePolicy = (typeof DEADLINE_POLICIES)[number];
 export const STEP_FAILURE_POLICIES = ['compensate', 'pause'] as const;
 export type StepFailurePolicy = (typeof STEP_FAILURE_POLICIES)[number];
 
+/** Whether a step acts outside the process (`external`, the default) or not (`none`: running it again changes nothing). */
+export const STEP_EFFECTS = ['external', 'none'] as const;
+export type StepEffects = (typeof STEP_EFFECTS)[number];
+
 /** Why a saga is reported as stuck. */
 export const STUCK_REASONS = [
   'LEASE_EXPIRED',

@@ -12,7 +12,7 @@ export { SagaDefinition } from './lib/saga-definition.js';
 export type { SagaInputOf } from './lib/saga-definition.js';
 export type { SagaStepHandler, StepContext } from './lib/interfaces/step.interface.js';
 export type { RetryPolicy } from './lib/interfaces/retry-policy.interface.js';
-export type { SagaModuleOptions, SagaOptions, SagaStepOptions, StepEffects, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
+export type { SagaModuleOptions, SagaOptions, SagaStepOptions, SagaMetricsOptions, SagaMetricsRegistry } from './lib/interfaces/saga-options.interface.js';
 export type { SagaHandle, StartSagaOptions, SagaActionOptions, SagaListQuery, SagaLifecycleEvent } from './lib/interfaces/saga-service.interface.js';
 export type { SagaComposition, SagaCompositionOptions } from './lib/interfaces/saga-plan.interface.js';
 export type { PlanStepRequest, SagaPlanView, SagaPlanStepView, SagaDefinitionCensus } from '@nest-saga/contracts';
@@ -74,7 +74,7 @@ export type {
 } from './lib/persistence/saga.records.js';
 export type { SagaPlan } from './lib/plan/saga-plan.js';
 // The status, stats, error and event types of those signatures, as the contracts define them.
-export type { SagaStatus, StepStatus, StuckReason, SagaStats, ErrorView, SagaEventType } from '@nest-saga/contracts';
+export type { SagaStatus, StepStatus, StepEffects, StuckReason, SagaStats, ErrorView, SagaEventType } from '@nest-saga/contracts';
 export { SAGA_STORE } from './lib/saga.constants.js';
 export { PostgresSagaStore } from './lib/persistence/postgres-saga.store.js';
 export type { NamedSqlQuery, PostgresSagaStoreOptions, SqlClient } from './lib/persistence/postgres-saga.store.js';

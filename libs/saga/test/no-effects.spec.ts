@@ -9,7 +9,7 @@ import { Test } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { InvalidStepClassError, Saga, SagaDefinition, SagaModule, SagaService, SagaStep, type SagaStepHandler, type StepContext } from '../src/index.js';
+import { InvalidStepClassError, Saga, SagaDefinition, SagaModule, SagaRegistry, SagaService, SagaStep, type SagaStepHandler, type StepContext } from '../src/index.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
 import { bootSagaApp } from './support/saga-app.js';
 
@@ -146,6 +146,11 @@ describe("steps with effects: 'none'", () => {
       ['price', 2],
     ]);
     expect(detail.steps.find((s) => s.name === 'price')!.attempts).toBe(3);
+  });
+
+  it('are named as such in the step catalog (SagaRegistry.stepViews(), GET /api/saga-steps)', () => {
+    const catalog = Object.fromEntries(app.get(SagaRegistry).stepViews().map((s) => [s.name, s.effects]));
+    expect(catalog).toEqual({ charge: 'external', price: 'none', reserve: 'external', validate: 'none' });
   });
 
   it('refuses an unknown effects value, and effects none on a transactional step, at bootstrap', async () => {

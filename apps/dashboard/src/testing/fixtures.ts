@@ -171,6 +171,7 @@ export function makeStepDefinition(name: string, overrides: Partial<StepDefiniti
     compensationTimeoutMs: 10_000,
     compensationRetry: { ...retry, maxAttempts: 5 },
     onFailure: 'compensate',
+    effects: 'external',
     ...overrides,
   };
 }

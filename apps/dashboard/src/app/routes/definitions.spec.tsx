@@ -7,7 +7,7 @@ describe('definitions', () => {
   it('lists each saga with its ordered steps, compensations, timeouts and retry policies', async () => {
     const definition = makeDefinition({
       steps: [
-        makeStepDefinition('check-inventory', { hasCompensation: false }),
+        makeStepDefinition('check-inventory', { hasCompensation: false, effects: 'none' }),
         makeStepDefinition('process-payment', { timeoutMs: 5_000, onFailure: 'pause' }),
       ],
     });
@@ -18,6 +18,9 @@ describe('definitions', () => {
     const rows = within(card).getAllByRole('row').slice(1);
     expect(within(rows[0]!).getByText('check-inventory')).toBeTruthy();
     expect(within(rows[0]!).getByText('none')).toBeTruthy();
+    // A step that acts on nothing outside the process says so; the others do not.
+    expect(within(rows[0]!).getByText('no outside effect')).toBeTruthy();
+    expect(within(rows[1]!).queryByText('no outside effect')).toBeNull();
     expect(within(rows[1]!).getByText('yes')).toBeTruthy();
     expect(within(rows[1]!).getByText('5 s')).toBeTruthy();
     expect(within(rows[1]!).getByText('3 attempts · backoff 200 ms ×2, max 5 s · jitter 20%')).toBeTruthy();

@@ -7,6 +7,7 @@ import {
   DEADLINE_POLICIES,
   SAGA_EVENT_TYPES,
   SAGA_STATUSES,
+  STEP_EFFECTS,
   STEP_FAILURE_POLICIES,
   STEP_STATUSES,
   STUCK_REASONS,
@@ -31,6 +32,7 @@ import {
   type SagaSummary,
   type StepCompensationView,
   type StepDefinitionView,
+  type StepEffects,
   type StepFailurePolicy,
   type StepStatus,
   type StuckReason,
@@ -180,6 +182,8 @@ export class StepDefinitionModel implements StepDefinitionView {
   @ApiProperty() compensationTimeoutMs: number;
   @ApiProperty({ type: RetryPolicyModel }) compensationRetry: RetryPolicyView;
   @ApiProperty({ enum: STEP_FAILURE_POLICIES }) onFailure: StepFailurePolicy;
+  @ApiProperty({ enum: STEP_EFFECTS, description: "none: the step acts on nothing outside the process (@SagaStep(name, { effects: 'none' }))." })
+  effects: StepEffects;
 }
 
 export class SagaDefinitionModel implements SagaDefinitionView {

@@ -15,7 +15,7 @@ import {
 } from '../errors/saga.errors.js';
 import { resolveRetryPolicy, validateTimeout } from '../retry/retry-policy.js';
 import { planError } from '../plan/saga-plan.js';
-import { STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
+import { STEP_EFFECTS, STEP_FAILURE_POLICIES, DEADLINE_POLICIES, findPlanProblems } from '@nest-saga/contracts';
 import type { ResolvedSagaOptions } from '../saga-options.js';
 import { SAGA_RESOLVED_OPTIONS } from '../saga.tokens.js';
 import { SagaStore } from '../persistence/saga.store.js';
@@ -133,7 +133,7 @@ export class SagaExplorer implements OnModuleInit {
     if (meta.onFailure && !STEP_FAILURE_POLICIES.includes(meta.onFailure)) {
       throw new InvalidStepClassError(meta.name, className, `has onFailure "${meta.onFailure}"; use one of ${STEP_FAILURE_POLICIES.join(', ')}.`);
     }
-    if (meta.effects !== undefined && meta.effects !== 'external' && meta.effects !== 'none') {
+    if (meta.effects !== undefined && !STEP_EFFECTS.includes(meta.effects)) {
       throw new InvalidStepClassError(meta.name, className, `has effects ${JSON.stringify(meta.effects)}; use 'external' (the default) or 'none'.`);
     }
     if (meta.effects === 'none' && meta.transactional === true) {

@@ -116,6 +116,7 @@ function stepView(s: RegisteredStep): StepDefinitionView {
     compensationTimeoutMs: s.compensationTimeoutMs,
     compensationRetry: toRetryPolicyView(s.compensationRetry),
     onFailure: s.onFailure,
+    effects: s.noEffects ? 'none' : 'external',
   };
 }
 

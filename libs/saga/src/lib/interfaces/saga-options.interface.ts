@@ -1,4 +1,4 @@
-import type { DeadlinePolicy, StepFailurePolicy } from '@nest-saga/contracts';
+import type { DeadlinePolicy, StepEffects, StepFailurePolicy } from '@nest-saga/contracts';
 import type { Type } from '@nestjs/common';
 import type { RetryPolicy } from './retry-policy.interface.js';
 import type { SagaStepHandler } from './step.interface.js';
@@ -52,8 +52,6 @@ export interface SagaStepOptions {
   effects?: StepEffects;
 }
 
-/** Whether a step acts outside the process (`'external'`, the default) or not (`'none'`). */
-export type StepEffects = 'external' | 'none';
 
 /** Options of `@Saga(name, options)`. */
 export interface SagaOptions {

@@ -67,6 +67,11 @@ export function DefinitionCard({ definition, onStart }: { definition: SagaDefini
               <Td>
                 <span className="mono strong">{step.name}</span>
                 {step.requires.length ? <span className="muted small step-needs">needs {step.requires.join(', ')}</span> : null}
+                {step.effects === 'none' ? (
+                  <span className="step-needs" title="Acts on nothing outside the process: it starts without a checkpoint of its own">
+                    <Badge tone="muted">no outside effect</Badge>
+                  </span>
+                ) : null}
               </Td>
               <Td>{step.hasCompensation ? <Badge tone="success">yes</Badge> : <Badge tone="muted">none</Badge>}</Td>
               <Td>{formatDuration(step.timeoutMs)}</Td>

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../../../testing/test-dat
 import { InvalidStepClassError, Saga, SagaDefinition, SagaModule, SagaRegistry, SagaService, SagaStep, type SagaStepHandler, type StepContext } from '../src/index.js';
 import { InMemorySagaStore } from '../src/testing/index.js';
 import { bootSagaApp } from './support/saga-app.js';
+import { recordStatements } from './support/statements.js';
 
 interface PriceInput {
   failPricingTimes?: number;
@@ -91,18 +92,12 @@ afterAll(async () => {
 
 /** Counts the statements that write a saga row, sent through the app's pg pool while `run` runs. */
 async function sagaWrites<T>(run: () => Promise<T>): Promise<{ result: T; writes: number }> {
-  const pool = (app.get<DataSource>(getDataSourceToken() as string).driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
-  const original = pool.query;
-  let writes = 0;
-  pool.query = function (this: unknown, ...args: unknown[]) {
-    const text = String(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text);
-    if (/INSERT INTO saga_instances|UPDATE saga_instances/.test(text)) writes++;
-    return original.apply(this, args);
-  };
+  const recorder = recordStatements(app.get<DataSource>(getDataSourceToken() as string));
   try {
-    return { result: await run(), writes };
+    const result = await run();
+    return { result, writes: recorder.statements.filter((s) => /INSERT INTO saga_instances|UPDATE saga_instances/.test(s)).length };
   } finally {
-    pool.query = original;
+    recorder.stop();
   }
 }
 

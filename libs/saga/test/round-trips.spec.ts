@@ -7,6 +7,7 @@ import { SagaService, PostgresSagaStore } from '../src/index.js';
 import type { NamedSqlQuery } from '../src/lib/persistence/postgres-saga.store.js';
 import { FlowModule, FlowSaga } from './support/flow.fixtures.js';
 import { bootSagaApp } from './support/saga-app.js';
+import { recordStatements } from './support/statements.js';
 
 let db: TestDatabase;
 let app: INestApplication;
@@ -20,20 +21,6 @@ afterAll(async () => {
   await app?.close();
   await db?.drop();
 });
-
-/** Records every statement sent through the app's pg pool. */
-function recordStatements(dataSource: DataSource): { statements: string[]; names: (string | null)[]; stop(): void } {
-  const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
-  const original = pool.query;
-  const statements: string[] = [];
-  const names: (string | null)[] = [];
-  pool.query = function (this: unknown, ...args: unknown[]) {
-    names.push(typeof args[0] === 'object' && args[0] !== null ? ((args[0] as { name?: string }).name ?? null) : null);
-    statements.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text).replace(/\s+/g, ' ').trim());
-    return original.apply(this, args);
-  };
-  return { statements, names, stop: () => (pool.query = original) };
-}
 
 describe('round trips', () => {
   it('runs a 4-step saga alone in 5 write statements: one insert, one checkpoint per step', async () => {

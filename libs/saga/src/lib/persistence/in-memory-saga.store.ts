@@ -9,7 +9,7 @@ import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { SagaQueryError } from '../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
-import { isUuid, storedEvent } from './stored-values.js';
+import { isUuid, storedEvent, storedJson } from './stored-values.js';
 import { ACTIVE_SAGA_STATUSES, FINISHED_SAGA_STATUSES } from './saga-status-sets.js';
 import {
   SagaStore,
@@ -26,8 +26,6 @@ import {
 } from './saga.store.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
-/** A JSON value as a database keeps it (Dates as ISO text, no undefined): what the real stores give back. */
-const asJson = (value: unknown): any => (value === undefined || value === null ? null : JSON.parse(JSON.stringify(value)));
 
 /** The fence of every engine write: the caller still owns the saga under the fence it claimed. */
 const holds = (rec: SagaRecord | undefined, ownerId: string, fence: number): rec is SagaRecord =>
@@ -67,7 +65,7 @@ export class InMemorySagaStore extends SagaStore {
       name: saga.name,
       version: saga.version,
       status: saga.status,
-      input: asJson(saga.input),
+      input: storedJson(saga.input),
       currentStep: 0,
       idempotencyKey: saga.idempotencyKey,
       ownerId: saga.ownerId,
@@ -86,7 +84,7 @@ export class InMemorySagaStore extends SagaStore {
       finishedAt: null,
       stuckSince: null,
       stuckReason: null,
-      plan: asJson(saga.plan),
+      plan: storedJson(saga.plan),
     };
     this.sagas.set(rec.id, rec);
     this.append(rec.id, events);

@@ -12,7 +12,7 @@ import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from 
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
-import { isUuid, storedEvent } from './stored-values.js';
+import { isUuid, storedEvent, storedJson } from './stored-values.js';
 import { ACTIVE_STATUSES_SQL, FINISHED_STATUSES_SQL } from './saga-status-sets.js';
 import {
   SagaStore,
@@ -199,9 +199,6 @@ function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): str
  */
 const STARTED_COLUMNS = 'id, owner_id, lease_expires_at, fence, next_run_at, deadline_at, created_at, updated_at';
 
-/** A JSON value as it reads back from a jsonb column (Dates as strings, no undefined), not shared with the caller. */
-const asStored = (value: unknown): any => (value === undefined || value === null ? null : JSON.parse(JSON.stringify(value)));
-
 /**
  * The record of a saga just inserted: the caller's values and the server's (`row`, STARTED_COLUMNS).
  * The input and plan are copied as stored, so the saga sees the same values in this process as after
@@ -213,7 +210,7 @@ function startedRecord(saga: NewSaga, row: any): SagaRecord {
     name: saga.name,
     version: saga.version,
     status: saga.status,
-    input: asStored(saga.input),
+    input: storedJson(saga.input),
     currentStep: 0,
     idempotencyKey: saga.idempotencyKey,
     ownerId: row.owner_id,
@@ -232,7 +229,7 @@ function startedRecord(saga: NewSaga, row: any): SagaRecord {
     stuckSince: null,
     stuckReason: null,
     traceContext: saga.traceContext ?? null,
-    plan: asStored(saga.plan),
+    plan: storedJson(saga.plan),
   };
 }
 

@@ -9,6 +9,12 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Saga ids are UUIDs: anything else names no saga (and, in a search, is a key, not an id). */
 export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
+/**
+ * A JSON value as a jsonb column (or any store) gives it back: Dates as ISO text, no undefined,
+ * null for none; a copy the caller's object no longer shares.
+ */
+export const storedJson = (value: unknown): any => (value === undefined || value === null ? null : JSON.parse(JSON.stringify(value)));
+
 /** The event as the history keeps it: each field present, null when absent. */
 export function storedEvent(e: NewSagaEvent): Required<NewSagaEvent> {
   return {

@@ -1,8 +1,8 @@
 /**
  * kill -9 inside transactional steps. Each case is an app instance (a child process) that starts a
  * saga of four transactional steps, each writing one business row through `ctx.manager`, and kills
- * itself at one point of one step or compensation: before its write, after it, as the checkpoint
- * and COMMIT are sent, while they are in flight, after the commit. Another instance takes the sagas
+ * itself at one point of one step or compensation: before its write, after it, as its checkpoint is
+ * sent, while it is in flight, while the COMMIT is, after the commit. Another instance takes the sagas
  * over. Whatever the point, every step that completed (and every compensation that did) has its
  * business row exactly once, and a step that did not complete has none.
  */
@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../../testing/test-dat
 import { TX_WORKER_JS, startWorker, stopWorker, withClient, type Worker } from './support/processes.js';
 import { until } from './support/saga-app.js';
 
-const POINTS = ['before-insert', 'after-insert', 'checkpoint-before', 'checkpoint-sent', 'after-commit'];
+const POINTS = ['before-insert', 'after-insert', 'checkpoint-before', 'checkpoint-sent', 'commit-sent', 'after-commit'];
 const CASES: { at: string; failAt?: string }[] = [
   ...['tx-1', 'tx-2', 'tx-4'].flatMap((step) => POINTS.map((point) => ({ at: `${step}:execute:${point}` }))),
   // tx-4 fails for good (its write rolled back): tx-3, tx-2, tx-1 are compensated, in transactions too.
@@ -94,7 +94,7 @@ describe('kill -9 inside transactional steps', () => {
     // Most cases start their own saga; one whose instance took over another case's saga at start and died on it may not have.
     expect(sagas.length).toBeGreaterThanOrEqual(CASES.length - PARALLEL);
     // Every crash left a saga to take over, but those after the last commit (tx-4's, and tx-1's compensation's): it had settled.
-    const settledByTheCrash = CASES.filter((c) => /^(tx-4:execute|tx-1:compensate):(checkpoint-sent|after-commit)$/.test(c.at)).length;
+    const settledByTheCrash = CASES.filter((c) => /^(tx-4:execute|tx-1:compensate):(commit-sent|after-commit)$/.test(c.at)).length;
     expect(events.filter((e) => e.type === 'LEASE_TAKEN_OVER').length).toBeGreaterThanOrEqual(CASES.length - PARALLEL - settledByTheCrash);
     const count = (sagaId: string, step: string, phase: string) => rows.filter((r) => r.saga_id === sagaId && r.step === step && r.phase === phase).length;
     const history = (sagaId: string, step: string, type: string) => events.filter((e) => e.saga_id === sagaId && e.step === step && e.type === type).length;

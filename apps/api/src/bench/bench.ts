@@ -177,13 +177,14 @@ function countStatements(): { count: () => number; busyMs: () => number; byKind:
   };
 }
 
-/** What a store statement does, from its text: a start, a checkpoint, a claim, or something else. */
+/** What a statement does, from its text: a start, a checkpoint, a claim, a lease renewal, a COMMIT, or something else. */
 function statementKind(query: unknown): string {
   const text = typeof query === 'string' ? query : typeof (query as { text?: unknown })?.text === 'string' ? (query as { text: string }).text : '';
   if (/INSERT INTO saga_instances/.test(text)) return 'start';
   if (/UPDATE saga_instances s? ?SET\s+status/.test(text)) return 'checkpoint';
   if (/FOR UPDATE SKIP LOCKED/.test(text)) return 'claim';
   if (/lease_expires_at = now\(\)/.test(text)) return 'lease';
+  if (text === 'COMMIT') return 'commit';
   return 'other';
 }
 
@@ -534,7 +535,9 @@ async function main() {
   const stmts0 = statements.count();
   const busy0 = statements.busyMs();
   statements.reset?.();
+  const cpu0 = process.cpuUsage();
   const { latencies, statuses, seconds } = await runBatch(N);
+  const cpu = process.cpuUsage(cpu0);
   const stmts = statements.count() - stmts0;
   const busyMs = statements.busyMs() - busy0;
   const walBytes = wal0 === null ? null : await walLsnOf().then((wal1) => (wal1 === null ? null : Number(BigInt(wal1) - BigInt(wal0))));
@@ -572,6 +575,11 @@ async function main() {
     // Where a saga's time goes, per saga: the pool busy with a statement, and the rest of the wall
     // clock (engine, timers, event loop). At 1 in flight they add up to the mean latency.
     statementMsPerSaga: Math.round((busyMs / N) * 100) / 100,
+    // CPU time of this process per saga during the run, in user space (the engine's own cost, with the
+    // pg driver's and the benchmark's; steadier from run to run than the latencies) and in the kernel
+    // (mostly the socket writes and reads of the statements).
+    cpuUserMsPerSaga: Math.round((cpu.user / 1000 / N) * 1000) / 1000,
+    cpuSystemMsPerSaga: Math.round((cpu.system / 1000 / N) * 1000) / 1000,
     elsewhereMsPerSaga: Math.round(((seconds * 1000 - busyMs) / N) * 100) / 100,
     // Each kind of statement the run made: how many, and its p50 at the pool (send to result).
     statementsByKind: statements.byKind?.() ?? {},
@@ -606,6 +614,7 @@ async function main() {
     ...(result.walBytesPerSaga !== undefined ? ([['WAL bytes per saga', String(result.walBytesPerSaga)]] as [string, string][]) : []),
     ['commit / floor (ms)', `${result.commitMs} / ${result.floorMs} (p50 is ${result.p50ToFloor}× the floor)`],
     ['per saga: in statements / elsewhere (ms)', `${result.statementMsPerSaga} / ${result.elsewhereMsPerSaga}`],
+    ['CPU per saga: user / system (ms)', `${result.cpuUserMsPerSaga} / ${result.cpuSystemMsPerSaga}`],
     ...Object.entries(result.statementsByKind).map(([kind, v]) => [`  ${kind} statements: count, p50 (ms)`, `${v.count}, ${v.p50Ms}`] as [string, string]),
     ['statements per saga', String(result.statementsPerSaga)],
     ['RSS idle / peak / end (MB)', `${idleRssMb} / ${peakRssMb} / ${rssMb}`],

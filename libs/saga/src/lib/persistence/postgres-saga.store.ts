@@ -31,8 +31,7 @@ import {
 
 /** The part of a pg Client a step's transaction uses. */
 interface PgConnection {
-  query(text: string): Promise<unknown>;
-  escapeLiteral(text: string): string;
+  query(query: string | NamedSqlQuery, values?: unknown[]): Promise<{ rows: any[] }>;
 }
 
 /** The part of a pg Pool (or Client) the store uses. */
@@ -427,18 +426,13 @@ const CHECKPOINT_BATCH_SQL = `WITH ${batchRows(CHECKPOINT_FIELDS)}, u AS (
        SELECT s.id, s.pending_request FROM b JOIN saga_instances s ON s.id = b.id
        WHERE b.id NOT IN (SELECT id FROM u) AND s.fence = b.fence AND s.last_write_seq = b.seq`;
 
-/** SQLSTATE of the error `FENCE_CHECK` raises: cardinality violation, a class no data error is in. */
-const FENCE_LOST_STATE = '21000';
-/**
- * The result of a checkpoint that must fail when the fence does not match, so that a `COMMIT` sent
- * after it in the same message never runs: with no updated row, the scalar subquery returns two
- * rows, which PostgreSQL refuses (21000).
- */
-const FENCE_CHECK = `SELECT (SELECT pending_request FROM u) AS pending_request,
-         (SELECT 1 FROM (VALUES (1), (2)) AS two(n) WHERE NOT EXISTS (SELECT 1 FROM u)) AS fence_lost`;
-
 const CHECKPOINT_ONE_SQL = checkpointOne(`SELECT pending_request FROM u UNION ALL ${APPLIED_ALREADY_ONE}`);
-const CHECKPOINT_AND_COMMIT_SQL = checkpointOne(FENCE_CHECK);
+/**
+ * The checkpoint of a transactional attempt, in its transaction: no row when the fence no longer
+ * matches (the caller then rolls back). It is never sent again as is (a failure reads the saga
+ * back), so it needs no answer for a write applied already.
+ */
+const CHECKPOINT_IN_TX_SQL = checkpointOne('SELECT pending_request FROM u');
 
 export class PostgresSagaStore extends SagaStore {
   private readonly checkpoints: GroupWriter<Checkpoint, CheckpointResult>;
@@ -518,27 +512,21 @@ export class PostgresSagaStore extends SagaStore {
   }
 
   /**
-   * @internal Writes the checkpoint on a step's transaction and commits it, in one message (the
-   * simple query protocol takes no parameters, so the values are written in as escaped literals).
-   * When the fence does not match, the checkpoint fails (see FENCE_CHECK), so the COMMIT after it
-   * never runs and the caller rolls back.
+   * @internal Writes the checkpoint in a step's transaction, then commits it. The checkpoint is a
+   * prepared statement like the shared one (planned once per connection; values inlined into one
+   * simple-protocol message with the COMMIT cost twice as much, planned at every call). When the
+   * fence does not match it updates nothing, `COMMIT` is not sent, and the caller rolls back.
    */
   async checkpointAndCommit(conn: PgConnection, cp: Checkpoint): Promise<CheckpointResult> {
     const values = paramValues(CHECKPOINT_FIELDS, checkpointValues(cp));
-    const literal = (v: unknown): string =>
-      v === null || v === undefined
-        ? 'NULL'
-        : typeof v === 'number'
-          ? Number.isFinite(v) ? `(${v})` : 'NULL'
-          : typeof v === 'boolean'
-            ? String(v)
-            : conn.escapeLiteral(String(v));
-    const inlined = CHECKPOINT_AND_COMMIT_SQL.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
     try {
-      const results = (await conn.query(`${inlined};\nCOMMIT`)) as unknown as { rows: any[] }[];
-      return { ok: true, request: results[0].rows[0]?.pending_request ?? null };
+      const { rows } = this.prepared
+        ? await conn.query({ name: 'saga_checkpoint_in_tx', text: CHECKPOINT_IN_TX_SQL, values })
+        : await conn.query(CHECKPOINT_IN_TX_SQL, values);
+      if (!rows.length) return { ok: false, request: null };
+      await conn.query('COMMIT');
+      return { ok: true, request: rows[0].pending_request ?? null };
     } catch (error) {
-      if (sqlStateOf(error) === FENCE_LOST_STATE) return { ok: false, request: null };
       if (!isDataRefusal(error)) throw error;
       throw new SagaUnstorableDataError(
         `PostgreSQL refused the checkpoint of saga ${cp.sagaId}: ${(error as Error).message} (SQLSTATE ${sqlStateOf(error)}). Writing the same data again cannot succeed.`,
@@ -921,12 +909,11 @@ type Run = (text: string, values?: unknown[]) => Promise<{ rows: any[]; rowCount
  * One attempt's transaction. The QueryRunner behind `manager` sends `START TRANSACTION` before the
  * attempt's first statement (TypeORM sees a transaction already active, so the step's own
  * `manager.transaction(...)` becomes a savepoint and `save()` adds none). `commit` closes the door
- * to the attempt's code, then sends the fenced checkpoint and `COMMIT` in one message on the same
- * connection: the `UPDATE ... WHERE fence = ...` locks the saga row and, under READ COMMITTED, is
- * evaluated against the latest committed fence, so a stale owner's checkpoint finds no row, fails,
- * and its transaction (the step's writes with it) rolls back. Round trips: the step's own
- * statements, plus `START TRANSACTION`, plus the checkpoint-and-commit that replaces the plain
- * checkpoint.
+ * to the attempt's code, then sends the fenced checkpoint and `COMMIT` on the same connection: the
+ * `UPDATE ... WHERE fence = ...` locks the saga row and, under READ COMMITTED, is evaluated against
+ * the latest committed fence, so a stale owner's checkpoint finds no row and its transaction (the
+ * step's writes with it) rolls back. Round trips: the step's own statements, plus
+ * `START TRANSACTION`, the checkpoint and `COMMIT`; one commit, as for a plain step.
  */
 class PgStepTransaction implements StepTransaction {
   readonly manager;

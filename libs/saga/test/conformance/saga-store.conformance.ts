@@ -186,6 +186,23 @@ export function describeSagaStoreConformance(name: string, open: () => Promise<C
         expect((await store.list({ limit: 10 })).items.map((s) => s.id)).toEqual([first.id]);
       });
 
+      it('answers a start sent again with the same id (its reply lost) with that saga, created, writing nothing more', async () => {
+        const keyed = newSaga({ idempotencyKey: `key-${crypto.randomUUID()}` });
+        const first = await store.insert(keyed, [{ type: 'SAGA_STARTED' }]);
+        const again = await store.insert(keyed, [{ type: 'SAGA_STARTED' }]);
+        expect(again.created).toBe(true);
+        expect(again.saga).toMatchObject({ id: keyed.id, ownerId: 'me', fence: first.saga.fence, createdAt: first.saga.createdAt, input: first.saga.input });
+        expect(await types(keyed.id)).toEqual(['SAGA_STARTED']);
+        // Without a key too, and sent again beside other starts (a shared statement where the store groups them).
+        const lone = newSaga();
+        await store.insert(lone, [{ type: 'SAGA_STARTED' }]);
+        const others = [newSaga(), newSaga()];
+        const results = await Promise.all([lone, ...others].map((s) => store.insert(s, [{ type: 'SAGA_STARTED' }])));
+        expect(results.map((r) => [r.saga.id, r.created])).toEqual([lone, ...others].map((s) => [s.id, true]));
+        expect(await types(lone.id)).toEqual(['SAGA_STARTED']);
+        expect((await store.list({ limit: 10 })).items.map((s) => s.id).sort()).toEqual([keyed.id, lone.id, ...others.map((s) => s.id)].sort());
+      });
+
       it('creates one saga when many starts with one key run at the same time', async () => {
         const key = `key-${crypto.randomUUID()}`;
         const results = await Promise.all(Array.from({ length: 12 }, () => store.insert(newSaga({ idempotencyKey: key }), [{ type: 'SAGA_STARTED' }])));

@@ -31,6 +31,12 @@ const UNRUNNABLE_RETRY_MS = 60_000;
  * Past it the app starts anyway (a slow database must not block it); the poller finishes the job.
  */
 const BOOT_RECLAIM_WAIT_MS = 5_000;
+/**
+ * How long a start is sent again while the store cannot be reached (a database restarting, a
+ * connection dropped after the write): the same id each time, so a start applied already is
+ * answered with its saga, never a second one.
+ */
+const START_RETRY_MS = 5_000;
 
 @Injectable()
 export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -109,7 +115,7 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       runHere,
       Date.now(),
     );
-    const inserted = await this.insertTraced(
+    const inserted = await this.insertRetried(
       {
         // Time-ordered (UUIDv7): new rows land at the right edge of the id indexes (the primary key
         // and the history's saga index) instead of a random page of a large table, which keeps
@@ -135,6 +141,25 @@ export class SagaOrchestrator implements OnApplicationBootstrap, BeforeApplicati
       else this.nudge();
     }
     return inserted;
+  }
+
+  /**
+   * Inserts, sent again with the same id for up to START_RETRY_MS while the store is unreachable:
+   * a start whose reply was lost is answered with the saga it created (see SagaStore.insert).
+   */
+  private async insertRetried(saga: NewSaga, events: NewSagaEvent[]): ReturnType<SagaStore['insert']> {
+    const giveUpAt = Date.now() + START_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertTraced(saga, events);
+      } catch (error) {
+        const left = giveUpAt - Date.now();
+        if (!this.store.isUnreachable(error) || left <= 0 || this.stopped) throw error;
+        const delay = Math.min(100 * 2 ** (attempt - 1), 1_000, left);
+        this.logger.warn(`Start of saga "${saga.name}" (id=${saga.id}) failed (attempt ${attempt}): ${(error as Error).message}; sending it again in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /**

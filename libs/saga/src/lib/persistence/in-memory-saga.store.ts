@@ -51,6 +51,9 @@ export class InMemorySagaStore extends SagaStore {
   }
 
   async insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
+    // Its id already stored: this same start sent again (its reply lost), created by this start.
+    const same = this.sagas.get(saga.id);
+    if (same) return { saga: clone(same), created: true };
     if (saga.idempotencyKey !== null) {
       const existing = [...this.sagas.values()].find((s) => s.idempotencyKey === saga.idempotencyKey);
       if (existing) return { saga: clone(existing), created: false };

@@ -175,7 +175,8 @@ function startValues(saga: NewSaga, events: NewSagaEvent[]): FieldValues<typeof 
 /**
  * The INSERT of new sagas, for one (`from` null: VALUES) or a batch (`from`: the rows to select).
  * An owner given at the start holds the saga at once (fence 1); none: it is due now for anyone. An
- * existing idempotency key inserts nothing (the caller reads that saga instead).
+ * existing idempotency key, or an existing id (the same start sent again after its reply was lost),
+ * inserts nothing: the caller reads that saga instead (see existingStart).
  */
 function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): string {
   const values = `${f.id}, ${f.name}, ${f.version}, ${f.status}, ${f.input}, 0, ${f.idempotency_key}, ${f.owner},
@@ -188,7 +189,7 @@ function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): str
            owner_id, lease_expires_at, fence, next_run_at, deadline_at, steps, trace_context, plan)
          ${from === null ? `VALUES (${values})` : `SELECT ${values}
          FROM ${from}`}
-         ON CONFLICT (idempotency_key) DO NOTHING
+         ON CONFLICT DO NOTHING
          RETURNING ${STARTED_COLUMNS}`;
 }
 
@@ -502,6 +503,10 @@ export class PostgresSagaStore extends SagaStore {
     return this.dataSource !== undefined;
   }
 
+  override isUnreachable(error: unknown): boolean {
+    return isConnectionFailure(error);
+  }
+
   /**
    * A transaction on a connection of its own, begun by the attempt's first statement (an attempt
    * that writes nothing pays nothing: its checkpoint takes the shared path). See PgStepTransaction.
@@ -550,23 +555,31 @@ export class PostgresSagaStore extends SagaStore {
     const results: { saga: SagaRecord; created: boolean }[] = [];
     for (const { saga } of batch) {
       const row = created.get(saga.id);
-      const rec = row ? startedRecord(saga, row) : undefined;
-      // Not inserted: its idempotency key exists (possibly from an item of this very batch).
-      results.push(rec ? { saga: rec, created: true } : { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false });
+      // Not inserted: its id or its idempotency key exists (possibly from an item of this very batch).
+      results.push(row ? { saga: startedRecord(saga, row), created: true } : await this.existingStart(saga));
     }
     return results;
   }
 
-  private async byIdempotencyKey(key: string | null): Promise<SagaRecord> {
-    const existing = await this.sql.query(`SELECT ${COLUMNS} FROM saga_instances WHERE idempotency_key = $1`, [key]);
-    if (!existing.rows.length) throw new Error(`Saga insert returned nothing for idempotency key "${key}"`);
-    return toSagaRecord(existing.rows[0]);
+  /**
+   * The saga a start that inserted nothing stands for: its own id already stored is this start sent
+   * again after its reply was lost, so it was created by this start; otherwise its idempotency key
+   * names the saga started before.
+   */
+  private async existingStart(saga: NewSaga): Promise<{ saga: SagaRecord; created: boolean }> {
+    const existing = await this.sql.query(
+      `SELECT ${COLUMNS} FROM saga_instances WHERE id = $1 OR idempotency_key = $2 ORDER BY (id = $1) DESC LIMIT 1`,
+      [saga.id, saga.idempotencyKey],
+    );
+    if (!existing.rows.length) throw new Error(`Saga insert returned nothing for saga ${saga.id} (idempotency key "${saga.idempotencyKey}")`);
+    const rec = toSagaRecord(existing.rows[0]);
+    return { saga: rec, created: rec.id === saga.id };
   }
 
   private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
     const { rows } = await this.hot('saga_insert', INSERT_ONE_SQL, paramValues(START_FIELDS, startValues(saga, events)));
     if (rows.length) return { saga: startedRecord(saga, rows[0]), created: true };
-    return { saga: await this.byIdempotencyKey(saga.idempotencyKey), created: false };
+    return this.existingStart(saga);
   }
 
   /**

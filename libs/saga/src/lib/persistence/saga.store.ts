@@ -147,11 +147,22 @@ export abstract class SagaStore {
   supportsStepTransactions(): boolean {
     return false;
   }
+  /**
+   * Whether `error` says the store could not be reached (connection refused, dropped, timed out):
+   * a write that failed so may or may not have been applied, and is worth sending again as is.
+   */
+  isUnreachable(_error: unknown): boolean {
+    return false;
+  }
   /** A transaction for one attempt of a transactional step; only when `supportsStepTransactions()`. */
   beginStepTransaction(): StepTransaction {
     throw new Error(`${this.constructor.name} cannot run transactional steps.`);
   }
-  /** Creates the instance and its first events. With an existing idempotency key, returns that saga. */
+  /**
+   * Creates the instance and its first events. With an existing idempotency key, returns that saga
+   * (`created: false`). With an id already stored (the same start sent again after its reply was
+   * lost; ids are made per start), returns that saga as created and writes nothing more.
+   */
   abstract insert(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }>;
   abstract checkpoint(checkpoint: Checkpoint): Promise<CheckpointResult>;
   /** Claims up to `limit` due sagas (new, retry due, requested, lease expired), oldest due first. */

@@ -119,6 +119,10 @@ interface Row {
 
 const before = (a: Position, b: Position) => a.score > b.score || (a.score === b.score && a.id > b.id);
 
+/** node-redis errors that mean the server was not reached or the connection went away. */
+const REDIS_CONNECTION_ERRORS = new Set(['ConnectionTimeoutError', 'SocketTimeoutError', 'ClientOfflineError', 'SocketClosedUnexpectedlyError', 'DisconnectsClientError', 'ReconnectStrategyError']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
 export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
   private readonly logger = new Logger('RedisSagaStore');
   private readonly prefix: string;
@@ -134,6 +138,12 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
     super();
     this.prefix = `${options.keyPrefix ?? 'nest-saga'}:`;
     this.client = options.client;
+  }
+
+  override isUnreachable(error: unknown): boolean {
+    if (this.closed) return false;
+    const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+    return (typeof name === 'string' && REDIS_CONNECTION_ERRORS.has(name)) || (typeof code === 'string' && NETWORK_CODES.has(code));
   }
 
   /** The prefix every key of this store starts with (including its trailing colon). */

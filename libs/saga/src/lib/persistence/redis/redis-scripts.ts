@@ -93,12 +93,13 @@ export const REDIS_SCRIPTS = {
   /** ARGV: P, id, name, version, status, input, idem, owner, leaseMs, deadlineMs, steps, trace, plan, events... */
   insert: script(`
 local id, idem, owner = ARGV[2], v(ARGV[7]), v(ARGV[8])
+local k = skey(id)
+-- Its id already stored: this same start sent again (its reply lost), created by this start.
+if redis.call('EXISTS', k) == 1 then return { 1, redis.call('HGETALL', k) } end
 if idem ~= nil then
   local existing = redis.call('HGET', P .. 'idem', idem)
   if existing then return { 0, redis.call('HGETALL', skey(existing)) } end
 end
-local k = skey(id)
-if redis.call('EXISTS', k) == 1 then return { 0, redis.call('HGETALL', k) } end
 local now = fmt(NOW)
 redis.call('HSET', k, 'id', id, 'name', ARGV[3], 'version', ARGV[4], 'status', ARGV[5], 'input', ARGV[6],
   'currentStep', '0', 'steps', ARGV[11], 'created', now, 'updated', now)

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/test-database.js';
-import { InvalidSagaTransitionError, SagaService } from '../src/index.js';
+import { InvalidSagaTransitionError, SagaService, SagaStore } from '../src/index.js';
 import { bootSagaApp, until } from './support/saga-app.js';
 import { CarefulFlowSaga, DeadlineFlagSaga, DeadlinePauseSaga, DeadlineFlowSaga, FlowModule, FlowSaga, Journal, TimeoutFlowSaga, type FlowInput } from './support/flow.fixtures.js';
 
@@ -230,6 +230,33 @@ describe('saga engine on PostgreSQL', () => {
     const paused2 = done.events.find((e) => e.type === 'SAGA_PAUSED')!;
     const resumed = done.events.find((e) => e.type === 'SAGA_RESUMED')!;
     expect([paused2.actor, paused2.reason, resumed.actor, resumed.reason]).toEqual(['erin', 'investigating', 'erin', 'all good']);
+  });
+
+  it('result() does not take a PAUSED saga for settled while a request waits on it (resumed from another instance)', async () => {
+    const handle = await sagas.start(FlowSaga, { script: { 'step-b': { delayMs: 300 } } });
+    await until(() => sagas.get(handle.sagaId), (d) => d.currentStep === 'step-b', 'step-b running');
+    await sagas.pause(handle.sagaId, { actor: 'erin' });
+    await until(() => sagas.get(handle.sagaId), (d) => d.status === 'PAUSED', 'PAUSED');
+    // As another instance's resume leaves it: stored, not handed to a runner of this instance.
+    const token = `resume-${Date.now()}`;
+    const stored = await app.get(SagaStore).request(handle.sagaId, { action: 'resume', step: null, actor: 'frank', reason: null, token, at: new Date().toISOString() }, ['PAUSED'], null);
+    expect(stored?.status).toBe('PAUSED');
+    const done = await handle.result({ timeoutMs: 20_000 });
+    expect(done.status).toBe('COMPLETED');
+    expect(journal.calls(handle.sagaId)).toEqual(['execute:step-a', 'execute:step-b', 'execute:step-c', 'execute:step-d']);
+  });
+
+  it('counts every saga once in stats while many change status at once', async () => {
+    const before = (await sagas.stats()).total;
+    const handles = await Promise.all(Array.from({ length: 150 }, (_, i) => sagas.start(FlowSaga, { label: `stats-${i}` })));
+    let settled = false;
+    const results = Promise.all(handles.map((h) => h.result({ timeoutMs: 60_000 }))).finally(() => (settled = true));
+    const totals: number[] = [];
+    while (!settled) totals.push((await sagas.stats()).total);
+    await results;
+    totals.push((await sagas.stats()).total);
+    expect(totals.length).toBeGreaterThan(1);
+    expect(totals.filter((t) => t !== before + 150)).toEqual([]);
   });
 
   it('pauses a saga whose step has failure policy "pause", and retry runs that step again with fresh attempts', async () => {

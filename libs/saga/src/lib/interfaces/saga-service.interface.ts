@@ -8,7 +8,8 @@ export interface SagaHandle {
   readonly created: boolean;
   /**
    * Resolves with the saga's detail once it settles: `COMPLETED`, `COMPENSATED`, `CANCELLED`,
-   * `FAILED` or `PAUSED`. Works across instances (it polls the store when the saga runs elsewhere).
+   * `FAILED` or `PAUSED` with no operator request waiting on it (a `PAUSED` saga being resumed is not
+   * settled). Works across instances (it polls the store when the saga runs elsewhere).
    */
   result(options?: { timeoutMs?: number }): Promise<SagaDetail>;
 }

@@ -13,7 +13,7 @@ import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
 import { isUuid, storedEvent, storedJson } from './stored-values.js';
-import { ACTIVE_STATUSES_SQL, FINISHED_STATUSES_SQL } from './saga-status-sets.js';
+import { ACTIVE_STATUSES_SQL, FINISHED_SAGA_STATUSES, FINISHED_STATUSES_SQL } from './saga-status-sets.js';
 import {
   SagaStore,
   type Checkpoint,
@@ -814,19 +814,26 @@ export class PostgresSagaStore extends SagaStore {
    * come from a snapshot refreshed in the background at most every `FINISHED_COUNTS_MAX_AGE_MS`,
    * so a dashboard polling the stats never scans millions of finished rows per request.
    */
+  /**
+   * A table without a snapshot of its finished counts (a small one: see countFinished) is counted
+   * whole in one statement, so every count is of the same moment: a saga that finishes meanwhile is
+   * counted once. A large one adds its snapshot of finished counts to exact counts of the rest.
+   */
   async stats(): Promise<SagaStats> {
-    const [active, finished] = await Promise.all([
-      this.sql.query(
-        `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck
-         FROM saga_instances WHERE status NOT IN (${FINISHED_STATUSES_SQL}) GROUP BY name, status`,
-      ),
-      this.finishedCounts(),
-    ]);
+    const rows: CountRow[] = this.finishedSnapshot
+      ? await Promise.all([
+          this.sql.query(
+            `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck
+             FROM saga_instances WHERE status NOT IN (${FINISHED_STATUSES_SQL}) GROUP BY name, status`,
+          ),
+          this.finishedCounts(),
+        ]).then(([active, finished]) => [...active.rows, ...finished])
+      : await this.countAll();
     const byStatus = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as Record<SagaStatus, number>;
     const byName: SagaStats['byName'] = {};
     let total = 0;
     let stuck = 0;
-    for (const row of [...active.rows, ...finished]) {
+    for (const row of rows) {
       byStatus[row.status as SagaStatus] = (byStatus[row.status as SagaStatus] ?? 0) + row.n;
       (byName[row.name] ??= {})[row.status as SagaStatus] = row.n;
       total += row.n;
@@ -844,6 +851,20 @@ export class PostgresSagaStore extends SagaStore {
     const refresh = (this.finishedRefresh ??= this.countFinished().finally(() => (this.finishedRefresh = undefined)));
     // A stale snapshot is answered at once while the new one is counted; none yet: wait for it.
     return snapshot ? snapshot.rows : refresh;
+  }
+
+  /** Every saga counted by name and status in one statement; keeps the finished counts as the snapshot of a large table. */
+  private async countAll(): Promise<CountRow[]> {
+    const { rows } = await this.sql.query(
+      `SELECT name, status, count(*)::int AS n, count(*) FILTER (WHERE stuck_since IS NOT NULL)::int AS stuck,
+              (SELECT reltuples FROM pg_class WHERE oid = 'saga_instances'::regclass)::float8 AS estimate
+       FROM saga_instances GROUP BY name, status`,
+    );
+    const counts = rows.map((r: CountRow) => ({ name: r.name, status: r.status, n: r.n, stuck: r.stuck }));
+    if (rows.length > 0 && Number(rows[0].estimate) > LARGE_TABLE_ROWS) {
+      this.finishedSnapshot = { at: Date.now(), rows: counts.filter((r) => FINISHED_SAGA_STATUSES.includes(r.status as SagaStatus)) };
+    }
+    return counts;
   }
 
   private async countFinished(): Promise<CountRow[]> {

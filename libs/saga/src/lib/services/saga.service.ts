@@ -337,7 +337,8 @@ export class SagaService {
       const rec = await this.store.get(sagaId);
       if (!rec) throw new SagaNotFoundError(sagaId);
       const local = this.orchestrator.isRunningLocally(sagaId);
-      if (isSettled(rec.status) && !local) return this.get(sagaId);
+      // Settled, unless an operator request waits on it (a resume or retry another instance stored).
+      if (isSettled(rec.status) && !local && !rec.request) return this.get(sagaId);
       if (Date.now() > until) throw new Error(`Saga ${sagaId} did not settle within ${timeoutMs} ms (it is ${rec.status}).`);
       await this.orchestrator.waitForLocalChange(sagaId, local ? 5_000 : 200);
     }

@@ -24,6 +24,28 @@ async function freshDatabase(name: string): Promise<TestDatabase> {
   return db;
 }
 
+/** Starts one saga on instance-a with `env`, kills it with SIGKILL once `step` has started, and returns the saga's id. */
+async function killDuring(db: TestDatabase, step: string, env: Record<string, string>): Promise<string> {
+  const first = await startWorker(db.url, 'instance-a', { START_SAGAS: '1', LEASE_MS: String(VICTIM_LEASE_MS), ...env });
+  workers.push(first);
+  const sagaId = await until(
+    () => withClient(db.url, (c) => c.query(`SELECT saga_id FROM test_attempts WHERE step = $1`, [step])),
+    (r) => r.rows.length === 1,
+    `${step} to start`,
+  ).then((r) => r.rows[0].saga_id as string);
+  await stopWorker(first, 'SIGKILL');
+  return sagaId;
+}
+
+const sagaRow = (db: TestDatabase, sagaId: string) => withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId]));
+
+/** Starts instance-b with `env` and waits for it to take the saga over and complete it; returns the saga's row. */
+async function completedByInstanceB(db: TestDatabase, sagaId: string, env: Record<string, string> = {}) {
+  workers.push(await startWorker(db.url, 'instance-b', { LEASE_MS: '30000', ...env }));
+  const done = await until(() => sagaRow(db, sagaId), (r) => r.rows[0].status === 'COMPLETED', 'the saga to complete on the second instance', VICTIM_LEASE_MS + 120_000);
+  return done.rows[0];
+}
+
 afterAll(async () => {
   for (const w of workers) await stopWorker(w, 'SIGKILL');
   for (const db of dbs) await db.drop();
@@ -32,33 +54,13 @@ afterAll(async () => {
 describe('a process killed in the middle of a step', () => {
   it('resumes on restart at that step, with the same idempotency key, and never re-runs finished steps', { timeout: VICTIM_LEASE_MS + 180_000 }, async () => {
     const db = await freshDatabase('saga_crash');
-    const first = await startWorker(db.url, 'instance-a', {
-      START_SAGAS: '1',
-      KEY_PREFIX: 'crash',
-      START_INPUT: JSON.stringify({ firstAttemptDelays: { 'work-2': 60_000 } }),
-      LEASE_MS: String(VICTIM_LEASE_MS),
-    });
-    workers.push(first);
-    const sagaId = await until(
-      () => withClient(db.url, (c) => c.query(`SELECT saga_id FROM test_attempts WHERE step = 'work-2'`)),
-      (r) => r.rows.length === 1,
-      'work-2 to start',
-    ).then((r) => r.rows[0].saga_id as string);
-
-    await stopWorker(first, 'SIGKILL');
-    const before = await withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId]));
+    const sagaId = await killDuring(db, 'work-2', { KEY_PREFIX: 'crash', START_INPUT: JSON.stringify({ firstAttemptDelays: { 'work-2': 60_000 } }) });
+    const before = await sagaRow(db, sagaId);
     expect(before.rows[0].status).toBe('RUNNING');
     expect(before.rows[0].steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'RUNNING', 'PENDING', 'PENDING']);
 
-    const second = await startWorker(db.url, 'instance-b', { LEASE_MS: '30000' });
-    workers.push(second);
-    const done = await until(
-      () => withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId])),
-      (r) => r.rows[0].status === 'COMPLETED',
-      'the saga to complete on the second instance',
-      VICTIM_LEASE_MS + 120_000,
-    );
-    expect(done.rows[0].steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
+    const done = await completedByInstanceB(db, sagaId);
+    expect(done.steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
 
     const attempts = await withClient(db.url, (c) =>
       c.query(`SELECT step, attempt, instance, idempotency_key, finished_at FROM test_attempts WHERE saga_id = $1 ORDER BY id`, [sagaId]),
@@ -84,8 +86,7 @@ describe('a process killed in the middle of a step', () => {
 describe("a process killed while an effects: 'none' step runs", () => {
   it('runs the step before it again after the restart, then the rest once, and completes', { timeout: VICTIM_LEASE_MS + 180_000 }, async () => {
     const db = await freshDatabase('saga_no_effects_crash');
-    const first = await startWorker(db.url, 'instance-a', {
-      START_SAGAS: '1',
+    const sagaId = await killDuring(db, 'work-3', {
       KEY_PREFIX: 'pure-crash',
       NO_EFFECTS: 'work-3',
       // work-3 sleeps on this instance only: killed once it has started, while it sleeps. (An input
@@ -93,29 +94,13 @@ describe("a process killed while an effects: 'none' step runs", () => {
       // since no write had marked it started.)
       SLOW_MS: '60000',
       SLOW_STEPS: 'work-3',
-      LEASE_MS: String(VICTIM_LEASE_MS),
     });
-    workers.push(first);
-    const sagaId = await until(
-      () => withClient(db.url, (c) => c.query(`SELECT saga_id FROM test_attempts WHERE step = 'work-3'`)),
-      (r) => r.rows.length === 1,
-      'work-3 to start',
-    ).then((r) => r.rows[0].saga_id as string);
-
-    await stopWorker(first, 'SIGKILL');
     // work-2 finished, but its result was to be stored with work-3's: the store still has it running.
-    const before = await withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId]));
+    const before = await sagaRow(db, sagaId);
     expect(before.rows[0].steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'RUNNING', 'PENDING', 'PENDING']);
 
-    const second = await startWorker(db.url, 'instance-b', { LEASE_MS: '30000', NO_EFFECTS: 'work-3' });
-    workers.push(second);
-    const done = await until(
-      () => withClient(db.url, (c) => c.query(`SELECT status, steps FROM saga_instances WHERE id = $1`, [sagaId])),
-      (r) => r.rows[0].status === 'COMPLETED',
-      'the saga to complete on the second instance',
-      VICTIM_LEASE_MS + 120_000,
-    );
-    expect(done.rows[0].steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
+    const done = await completedByInstanceB(db, sagaId, { NO_EFFECTS: 'work-3' });
+    expect(done.steps.map((s: any) => s.attempts)).toEqual([1, 2, 1, 1]);
     const attempts = await withClient(db.url, (c) => c.query(`SELECT step, attempt, instance, idempotency_key FROM test_attempts WHERE saga_id = $1 ORDER BY id`, [sagaId]));
     expect(attempts.rows.map((r) => [r.step, r.attempt, r.instance])).toEqual([
       ['work-1', 1, 'instance-a'],

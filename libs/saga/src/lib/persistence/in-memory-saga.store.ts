@@ -9,7 +9,7 @@ import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { SagaQueryError } from '../errors/saga.errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
-import { isUuid, storedEvent, storedJson } from './stored-values.js';
+import { isUuid, startedRecord, storedEvent } from './stored-values.js';
 import { ACTIVE_SAGA_STATUSES, FINISHED_SAGA_STATUSES } from './saga-status-sets.js';
 import {
   SagaStore,
@@ -63,32 +63,19 @@ export class InMemorySagaStore extends SagaStore {
     const createdAt = new Date(Math.max(now.getTime(), this.tick + 1));
     this.tick = createdAt.getTime();
     const owned = saga.ownerId !== null;
-    const rec: SagaRecord = {
-      id: saga.id,
-      name: saga.name,
-      version: saga.version,
-      status: saga.status,
-      input: storedJson(saga.input),
-      currentStep: 0,
-      idempotencyKey: saga.idempotencyKey,
-      ownerId: saga.ownerId,
-      leaseExpiresAt: owned ? new Date(now.getTime() + saga.leaseMs) : null,
-      fence: owned ? 1 : 0,
-      nextRunAt: owned ? new Date(now.getTime() + saga.leaseMs) : now,
-      deadlineAt: saga.deadlineMs === null ? null : new Date(now.getTime() + saga.deadlineMs),
-      deadlineHandledAt: null,
-      compensationCause: null,
-      request: null,
-      error: null,
-      steps: clone(saga.steps),
-      traceContext: saga.traceContext ?? null,
-      createdAt,
-      updatedAt: now,
-      finishedAt: null,
-      stuckSince: null,
-      stuckReason: null,
-      plan: storedJson(saga.plan),
-    };
+    const rec = startedRecord(
+      saga,
+      {
+        ownerId: saga.ownerId,
+        leaseExpiresAt: owned ? new Date(now.getTime() + saga.leaseMs) : null,
+        fence: owned ? 1 : 0,
+        nextRunAt: owned ? new Date(now.getTime() + saga.leaseMs) : now,
+        deadlineAt: saga.deadlineMs === null ? null : new Date(now.getTime() + saga.deadlineMs),
+        createdAt,
+        updatedAt: now,
+      },
+      clone(saga.steps),
+    );
     this.sagas.set(rec.id, rec);
     this.append(rec.id, events);
     return { saga: clone(rec), created: true };

@@ -4,6 +4,8 @@
  * later, and do not try items one by one).
  */
 
+import { hasNetworkCode } from './network-errors.js';
+
 /** The SQLSTATE of a PostgreSQL error (`22P05`), or null for other errors (network, driver). */
 export function sqlStateOf(error: unknown): string | null {
   const code = (error as { code?: unknown } | null)?.code;
@@ -20,12 +22,9 @@ export function isDataRefusal(error: unknown): boolean {
   return state !== null && (state.startsWith('22') || state.startsWith('54'));
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
-
 /** The database cannot be reached or is going away: connection errors, shutdowns, too many clients. */
 export function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (hasNetworkCode(error)) return true;
   const state = sqlStateOf(error);
   if (state && (state.startsWith('08') || state.startsWith('57P') || state === '53300')) return true;
   const message = (error as { message?: unknown } | null)?.message;

@@ -12,7 +12,7 @@ import { SagaConfigurationError, SagaQueryError, SagaUnstorableDataError } from 
 import { GroupWriter } from './group-writer.js';
 import { isConnectionFailure, isDataRefusal, sqlStateOf } from './pg-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from './saga.records.js';
-import { isUuid, storedEvent, storedJson } from './stored-values.js';
+import { isUuid, startedRecord, storedEvent } from './stored-values.js';
 import { ACTIVE_STATUSES_SQL, FINISHED_SAGA_STATUSES, FINISHED_STATUSES_SQL } from './saga-status-sets.js';
 import {
   SagaStore,
@@ -195,42 +195,26 @@ function insertSagas(f: FieldSql<typeof START_FIELDS>, from: string | null): str
 
 /**
  * What a start returns: only what the server computed (times, lease, fence). The rest of the new
- * row is what the caller sent, so it is not sent back and parsed again (see startedRecord).
+ * row is what the caller sent, so it is not sent back and parsed again (see startedRecordOf).
  */
 const STARTED_COLUMNS = 'id, owner_id, lease_expires_at, fence, next_run_at, deadline_at, created_at, updated_at';
 
-/**
- * The record of a saga just inserted: the caller's values and the server's (`row`, STARTED_COLUMNS).
- * The input and plan are copied as stored, so the saga sees the same values in this process as after
- * a restart; the steps are the engine's own fresh JSON values.
- */
-function startedRecord(saga: NewSaga, row: any): SagaRecord {
-  return {
-    id: row.id,
-    name: saga.name,
-    version: saga.version,
-    status: saga.status,
-    input: storedJson(saga.input),
-    currentStep: 0,
-    idempotencyKey: saga.idempotencyKey,
-    ownerId: row.owner_id,
-    leaseExpiresAt: row.lease_expires_at,
-    fence: Number(row.fence),
-    nextRunAt: row.next_run_at,
-    deadlineAt: row.deadline_at,
-    deadlineHandledAt: null,
-    compensationCause: null,
-    request: null,
-    error: null,
-    steps: saga.steps,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    finishedAt: null,
-    stuckSince: null,
-    stuckReason: null,
-    traceContext: saga.traceContext ?? null,
-    plan: storedJson(saga.plan),
-  };
+/** The record of a saga just inserted: the caller's values and the server's (`row`, STARTED_COLUMNS). */
+function startedRecordOf(saga: NewSaga, row: any): SagaRecord {
+  return startedRecord(
+    saga,
+    {
+      ownerId: row.owner_id,
+      leaseExpiresAt: row.lease_expires_at,
+      fence: Number(row.fence),
+      nextRunAt: row.next_run_at,
+      deadlineAt: row.deadline_at,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    },
+    // The engine's own fresh JSON values.
+    saga.steps,
+  );
 }
 
 const START_ONE = paramFields(START_FIELDS);
@@ -556,7 +540,7 @@ export class PostgresSagaStore extends SagaStore {
     for (const { saga } of batch) {
       const row = created.get(saga.id);
       // Not inserted: its id or its idempotency key exists (possibly from an item of this very batch).
-      results.push(row ? { saga: startedRecord(saga, row), created: true } : await this.existingStart(saga));
+      results.push(row ? { saga: startedRecordOf(saga, row), created: true } : await this.existingStart(saga));
     }
     return results;
   }
@@ -578,7 +562,7 @@ export class PostgresSagaStore extends SagaStore {
 
   private async insertOne(saga: NewSaga, events: NewSagaEvent[]): Promise<{ saga: SagaRecord; created: boolean }> {
     const { rows } = await this.hot('saga_insert', INSERT_ONE_SQL, paramValues(START_FIELDS, startValues(saga, events)));
-    if (rows.length) return { saga: startedRecord(saga, rows[0]), created: true };
+    if (rows.length) return { saga: startedRecordOf(saga, rows[0]), created: true };
     return this.existingStart(saga);
   }
 

@@ -10,6 +10,7 @@ import type { SagaStats, SagaStatus } from '@nest-saga/contracts';
 import { SAGA_STATUSES } from '@nest-saga/contracts';
 import { createClient } from 'redis';
 import { SagaConfigurationError, SagaQueryError } from '../../errors/saga.errors.js';
+import { hasNetworkCode } from '../network-errors.js';
 import type { NewSagaEvent, SagaEventRecord, SagaRecord, SagaRequest } from '../saga.records.js';
 import { isUuid, storedEvent } from '../stored-values.js';
 import { FINISHED_SAGA_STATUSES } from '../saga-status-sets.js';
@@ -121,7 +122,6 @@ const before = (a: Position, b: Position) => a.score > b.score || (a.score === b
 
 /** node-redis errors that mean the server was not reached or the connection went away. */
 const REDIS_CONNECTION_ERRORS = new Set(['ConnectionTimeoutError', 'SocketTimeoutError', 'ClientOfflineError', 'SocketClosedUnexpectedlyError', 'DisconnectsClientError', 'ReconnectStrategyError']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
   private readonly logger = new Logger('RedisSagaStore');
@@ -142,8 +142,8 @@ export class RedisSagaStore extends SagaStore implements OnApplicationShutdown {
 
   override isUnreachable(error: unknown): boolean {
     if (this.closed) return false;
-    const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-    return (typeof name === 'string' && REDIS_CONNECTION_ERRORS.has(name)) || (typeof code === 'string' && NETWORK_CODES.has(code));
+    const name = (error as { name?: unknown } | null)?.name;
+    return (typeof name === 'string' && REDIS_CONNECTION_ERRORS.has(name)) || hasNetworkCode(error);
   }
 
   /** The prefix every key of this store starts with (including its trailing colon). */
